@@ -2,7 +2,7 @@
 // `ref`, resumable, invisible until committed with its expected digest and size.
 // The filesystem implementation (fs-content-store.ts) is an OCI image layout.
 import type { Readable } from 'node:stream';
-import type { Descriptor } from '../oci/descriptor.ts';
+import type { Descriptor, Index } from '../oci/descriptor.ts';
 import type { Digest } from '../oci/digest.ts';
 
 export interface BlobInfo {
@@ -15,30 +15,39 @@ export interface Expected {
   size?: number;
 }
 
+/** What an ingest accepts: a stream, or bytes already in memory. */
+export type IngestSource = Readable | Buffer | string;
+
 export interface Ingest {
   /** The ingest's name; the same ref resumes the same partial write. */
   readonly ref: string;
-  /** Bytes already written (non-zero when resuming). */
+  /** Bytes already written (non-zero when resuming); grows as `write` appends. */
   readonly offset: number;
   /** Append a stream to the ingest; hashing happens as it is written. */
-  write(source: Readable): Promise<void>;
+  write(source: IngestSource): Promise<void>;
   /**
    * Verify digest and size, fsync, and move the blob into place. Throws
    * DigestMismatch (and discards the ingest) when the bytes do not match.
    * Committing a blob that already exists succeeds and discards the ingest.
    */
   commit(expected: Expected): Promise<BlobInfo>;
-  /** Drop the partial data. */
+  /** Drop the partial data (nothing to do once committed, aborted or closed). */
   abort(): Promise<void>;
+  /** Let go of the ingest but keep its data, so `ingest(ref)` can resume it later. */
+  close(): Promise<void>;
 }
 
 export interface ContentStore {
   /** The layout's root directory (an OCI image layout). */
   readonly root: string;
-  /** Start or resume an ingest. */
-  ingest(ref: string): Promise<Ingest>;
+  /**
+   * Start or resume an ingest. `expected`, when known up front, picks the hash
+   * algorithm and stops a write as soon as it passes the expected size.
+   * Conflict if another ingest (in any process) holds the same ref.
+   */
+  ingest(ref: string, expected?: Expected): Promise<Ingest>;
   /** Write a whole stream and commit it in one call. */
-  put(source: Readable | Buffer | string, expected?: Expected): Promise<BlobInfo>;
+  put(source: IngestSource, expected?: Expected): Promise<BlobInfo>;
   has(digest: Digest): Promise<boolean>;
   /** Size of a committed blob; NotFound if absent. */
   stat(digest: Digest): Promise<BlobInfo>;
@@ -57,4 +66,6 @@ export interface ContentStore {
    * annotated with its full reference), atomically.
    */
   writeIndex(manifests: Descriptor[]): Promise<void>;
+  /** The layout's index.json as it is now (an empty index before the first write). */
+  readIndex(): Promise<Index>;
 }

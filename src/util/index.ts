@@ -1,1 +1,3 @@
 export * from './errors.ts';
+export * from './sqlite.ts';
+export * from './durable-fs.ts';
