@@ -54,12 +54,13 @@ export interface HealthConfig {
 export interface ContainerConfig {
   User?: string;
   ExposedPorts?: Record<string, object>;
-  Env?: string[];
+  // null where Docker's classic builder wrote an image with no environment at all.
+  Env?: string[] | null;
   Entrypoint?: string[] | null;
   Cmd?: string[] | null;
-  Volumes?: Record<string, object>;
+  Volumes?: Record<string, object> | null;
   WorkingDir?: string;
-  Labels?: Record<string, string>;
+  Labels?: Record<string, string> | null;
   StopSignal?: string;
   ArgsEscaped?: boolean;
   Healthcheck?: HealthConfig;
@@ -84,6 +85,11 @@ export interface ImageConfig extends Platform {
   // Docker writes these too; kept when present.
   comment?: string;
   docker_version?: string;
+}
+
+/** The `oci-layout` file at the root of an OCI image layout. */
+export interface ImageLayout {
+  imageLayoutVersion: '1.0.0';
 }
 
 export const ANNOTATION_REF_NAME = 'org.opencontainers.image.ref.name';

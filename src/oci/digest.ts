@@ -21,7 +21,10 @@ export function isDigest(s: string): s is Digest {
 /** Parse and validate a digest string; `what` names it in the error. */
 export function parseDigest(s: string, what = 'digest'): Digest {
   if (!isDigest(s)) {
-    throw new BerthError('InvalidArgument', `invalid ${what} "${s}": want sha256:<64 hex> or sha512:<128 hex>`);
+    throw new BerthError(
+      'InvalidArgument',
+      `invalid ${what} "${s}": want sha256:<64 hex> or sha512:<128 hex>`,
+    );
   }
   return s;
 }
