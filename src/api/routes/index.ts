@@ -1,0 +1,6 @@
+// Every route module the daemon serves, registered in this order. Add a file per
+// area (images.ts, containers.ts) and list it here.
+import type { RouteModule } from '../daemon-context.ts';
+import { systemRoutes } from './system.ts';
+
+export const ROUTE_MODULES: readonly RouteModule[] = [systemRoutes];

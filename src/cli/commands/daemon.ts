@@ -1,0 +1,97 @@
+// `berth daemon` (also run as `berthd`): the engine, serving the API until SIGTERM or SIGINT.
+import { Daemon, DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../../api/daemon.ts';
+import { createLogger, parseLogLevel } from '../../api/logger.ts';
+import { parseUnixHost, resolveRoot, resolveState, socketPathOf } from '../../api/paths.ts';
+import { asBerthError, EXIT_BERTH_FAILED } from '../../util/errors.ts';
+import { defineCommand } from '../command.ts';
+
+export const daemonCommand = defineCommand({
+  name: 'daemon',
+  summary: 'Run the berth daemon (berthd): the engine serving the Docker Engine API',
+  usage: '[OPTIONS]',
+  args: { max: 0 },
+  options: {
+    root: {
+      type: 'string',
+      valueName: 'string',
+      help: 'Root directory of persistent state (default /var/lib/berth); env BERTH_ROOT',
+    },
+    state: {
+      type: 'string',
+      valueName: 'string',
+      help: 'Root directory of runtime state (default /run/berth); env BERTH_STATE',
+    },
+    host: {
+      type: 'string',
+      short: 'H',
+      valueName: 'string',
+      help: 'Socket to listen on, unix:///path (default <state>/berth.sock)',
+    },
+    'log-level': {
+      type: 'string',
+      short: 'l',
+      valueName: 'string',
+      help: 'Log level: debug, info, warn, error (default info)',
+    },
+    'shutdown-timeout': {
+      type: 'int',
+      help: 'Seconds to let requests in flight finish at shutdown (default 10)',
+    },
+  },
+  async run(ctx) {
+    const fail = (err: unknown): number => {
+      ctx.stderr.write(`berth daemon: ${asBerthError(err).message}\n`);
+      return EXIT_BERTH_FAILED;
+    };
+    // Signals are caught from the start: one that arrives while the daemon is still
+    // starting stops it as soon as it is up, and a second one means: exit now.
+    let onSignal: (signal: NodeJS.Signals) => void = () => {};
+    const signalled = new Promise<NodeJS.Signals>((resolve) => {
+      let received = false;
+      onSignal = (signal) => {
+        if (received) {
+          ctx.stderr.write(`berth daemon: ${signal} again: exiting without finishing shutdown\n`);
+          process.exit(EXIT_BERTH_FAILED);
+        }
+        received = true;
+        resolve(signal);
+      };
+    });
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    try {
+      let daemon: Daemon;
+      try {
+        const root = resolveRoot(ctx.options.root ?? ctx.globals.root, ctx.env);
+        const state = resolveState(ctx.options.state ?? ctx.globals.state, ctx.env);
+        const host = ctx.options.host ?? ctx.globals.host;
+        const logLevel = parseLogLevel(ctx.options['log-level'] ?? (ctx.globals.debug ? 'debug' : 'info'));
+        const timeout = ctx.options['shutdown-timeout'];
+        const config = {
+          root,
+          state,
+          socketPath: host ? parseUnixHost(host) : socketPathOf(state),
+          logLevel,
+          shutdownTimeoutMs:
+            timeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : Math.max(0, timeout) * 1000,
+        };
+        daemon = await Daemon.start(
+          config,
+          createLogger(logLevel, (line) => ctx.stderr.write(line)),
+        );
+      } catch (err) {
+        return fail(err);
+      }
+      daemon.context.log.info('received signal, shutting down', { signal: await signalled });
+      try {
+        await daemon.stop();
+      } catch (err) {
+        return fail(err);
+      }
+      return 0;
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
+  },
+});

@@ -1,0 +1,45 @@
+// Every command berth has, and the management groups they fall in. Add a command
+// file to this folder and list its export in COMMANDS.
+import type { Command, CommandGroup } from '../command.ts';
+import { daemonCommand } from './daemon.ts';
+import { helpCommand } from './help.ts';
+import { infoCommand } from './info.ts';
+import { versionCommand } from './version.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: commands differ in their option types; main treats them alike
+export const COMMANDS: readonly Command<any>[] = [versionCommand, infoCommand, daemonCommand, helpCommand];
+
+export const GROUPS: readonly CommandGroup[] = [
+  { name: 'container', summary: 'Manage containers' },
+  { name: 'image', summary: 'Manage images' },
+  { name: 'system', summary: 'Manage berth' },
+];
+
+export type Lookup =
+  // biome-ignore lint/suspicious/noExplicitAny: see COMMANDS
+  | { kind: 'command'; command: Command<any>; name: string; rest: string[] }
+  | { kind: 'group'; group: CommandGroup; rest: string[] }
+  | { kind: 'unknown'; name: string; group?: CommandGroup };
+
+/** Find the command named by the first one or two words (`images`, `image ls`). */
+export function findCommand(words: readonly string[]): Lookup {
+  const [first = '', second] = words;
+  // biome-ignore lint/suspicious/noExplicitAny: see COMMANDS
+  const names = (c: Command<any>) => [c.name, ...(c.aliases ?? [])];
+  if (second !== undefined) {
+    const two = `${first} ${second}`;
+    const cmd = COMMANDS.find((c) => names(c).includes(two));
+    if (cmd) return { kind: 'command', command: cmd, name: two, rest: words.slice(2) };
+  }
+  const cmd = COMMANDS.find((c) => names(c).includes(first));
+  if (cmd) return { kind: 'command', command: cmd, name: first, rest: words.slice(1) };
+  const group = GROUPS.find((g) => g.name === first && hasMembers(g));
+  if (group) {
+    if (second === undefined || second.startsWith('-')) return { kind: 'group', group, rest: words.slice(1) };
+    return { kind: 'unknown', name: second, group };
+  }
+  return { kind: 'unknown', name: first };
+}
+
+export const hasMembers = (g: CommandGroup): boolean =>
+  COMMANDS.some((c) => [c.name, ...(c.aliases ?? [])].some((n) => n.startsWith(`${g.name} `)));
