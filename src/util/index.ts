@@ -1,3 +1,3 @@
+export * from './durable-fs.ts';
 export * from './errors.ts';
 export * from './sqlite.ts';
-export * from './durable-fs.ts';

@@ -1,0 +1,3 @@
+export * from './detect-driver.ts';
+export * from './fs-snapshotter.ts';
+export * from './snapshotter.ts';
