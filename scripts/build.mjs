@@ -5,7 +5,10 @@ import { build } from 'esbuild';
 
 let commit = 'unknown';
 try {
-  commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
 } catch {
   // Not a git checkout: `version` says "unknown".
 }
@@ -21,7 +24,9 @@ await build({
   sourcemap: 'linked',
   external: ['better-sqlite3'],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);",
+  },
   define: { __BERTH_GIT_COMMIT__: JSON.stringify(commit) },
   logLevel: 'warning',
 });
