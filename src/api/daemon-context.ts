@@ -2,6 +2,8 @@
 // and the services (stores) it opens at start and closes at shutdown. Route
 // modules receive the context; a store added to the daemon is added here as a
 // field and created in daemon.ts.
+import type { StorageDriver } from '../snapshot/snapshotter.ts';
+import type { ImageService } from './image-service.ts';
 import type { Logger, LogLevel } from './logger.ts';
 import type { Router } from './router.ts';
 import type { SystemStats } from './system-stats.ts';
@@ -15,6 +17,11 @@ export interface DaemonConfig {
   readonly logLevel: LogLevel;
   /** How long shutdown waits for requests in flight before cutting them. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * The storage driver asked for (`--storage-driver`); by default the root's
+   * recorded one, or for a new root overlay where it works and vfs elsewhere.
+   */
+  readonly storageDriver?: StorageDriver;
 }
 
 /** Something the daemon opens at start and closes at shutdown, in reverse order. */
@@ -31,6 +38,8 @@ export interface DaemonContext {
   /** A stable identity of this root, Docker's `ID` in /info. */
   readonly engineId: string;
   readonly startedAt: Date;
+  /** The image store, open while the daemon serves. */
+  readonly images: ImageService;
 }
 
 /** A file under src/api/routes/ exports one of these and is listed in routes/index.ts. */

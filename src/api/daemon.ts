@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { BerthError, fromErrno } from '../util/errors.ts';
 import { BERTH_VERSION } from './build-info.ts';
 import type { DaemonConfig, DaemonContext, RouteModule, Service } from './daemon-context.ts';
+import { imageService } from './image-service.ts';
 import type { Logger } from './logger.ts';
 import { RootLock } from './root-lock.ts';
 import { Router } from './router.ts';
@@ -34,8 +35,11 @@ interface Composition {
  */
 function composeDaemon(config: DaemonConfig, log: Logger, engineId: string): Composition {
   const stats = new SystemStats();
-  const services: Service[] = [];
-  const context: DaemonContext = { config, log, stats, engineId, startedAt: new Date() };
+  const images = imageService(config, log);
+  const services: Service[] = [images];
+  stats.provideImages(() => images.store.count());
+  stats.provideStorageDriver(() => images.driverFacts());
+  const context: DaemonContext = { config, log, stats, engineId, startedAt: new Date(), images };
   return { context, services, routes: ROUTE_MODULES };
 }
 

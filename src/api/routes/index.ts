@@ -1,6 +1,8 @@
 // Every route module the daemon serves, registered in this order. Add a file per
 // area (images.ts, containers.ts) and list it here.
 import type { RouteModule } from '../daemon-context.ts';
+import { imageRoutes } from './images.ts';
 import { systemRoutes } from './system.ts';
+import { systemDfRoutes } from './system-df.ts';
 
-export const ROUTE_MODULES: readonly RouteModule[] = [systemRoutes];
+export const ROUTE_MODULES: readonly RouteModule[] = [systemRoutes, systemDfRoutes, imageRoutes];

@@ -2,8 +2,16 @@
 import { Daemon, DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../../api/daemon.ts';
 import { createLogger, parseLogLevel } from '../../api/logger.ts';
 import { parseUnixHost, resolveRoot, resolveState, socketPathOf } from '../../api/paths.ts';
-import { asBerthError, EXIT_BERTH_FAILED } from '../../util/errors.ts';
+import type { StorageDriver } from '../../snapshot/snapshotter.ts';
+import { asBerthError, EXIT_BERTH_FAILED, invalidArgument } from '../../util/errors.ts';
 import { defineCommand } from '../command.ts';
+
+/** `overlay`, or Docker's name for it, `overlay2`; or `vfs`. */
+function parseStorageDriver(name: string): StorageDriver {
+  if (name === 'overlay' || name === 'overlay2') return 'overlay';
+  if (name === 'vfs') return 'vfs';
+  throw invalidArgument(`unknown storage driver "${name}": use overlay (or overlay2) or vfs`);
+}
 
 export const daemonCommand = defineCommand({
   name: 'daemon',
@@ -37,6 +45,12 @@ export const daemonCommand = defineCommand({
       type: 'int',
       help: 'Seconds to let requests in flight finish at shutdown (default 10)',
     },
+    'storage-driver': {
+      type: 'string',
+      short: 's',
+      valueName: 'string',
+      help: "Storage driver: overlay (Docker's overlay2) or vfs (default: the root's, else overlay where it works)",
+    },
   },
   async run(ctx) {
     const fail = (err: unknown): number => {
@@ -67,6 +81,7 @@ export const daemonCommand = defineCommand({
         const host = ctx.options.host ?? ctx.globals.host;
         const logLevel = parseLogLevel(ctx.options['log-level'] ?? (ctx.globals.debug ? 'debug' : 'info'));
         const timeout = ctx.options['shutdown-timeout'];
+        const driver = ctx.options['storage-driver'];
         const config = {
           root,
           state,
@@ -74,6 +89,7 @@ export const daemonCommand = defineCommand({
           logLevel,
           shutdownTimeoutMs:
             timeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : Math.max(0, timeout) * 1000,
+          storageDriver: driver === undefined ? undefined : parseStorageDriver(driver),
         };
         daemon = await Daemon.start(
           config,

@@ -3,11 +3,37 @@
 import type { Command, CommandGroup } from '../command.ts';
 import { daemonCommand } from './daemon.ts';
 import { helpCommand } from './help.ts';
+import { historyCommand } from './history.ts';
+import { imagePruneCommand } from './image-prune.ts';
+import { imagesCommand } from './images.ts';
+import { importCommand } from './import.ts';
 import { infoCommand } from './info.ts';
+import { imageInspectCommand, inspectCommand } from './inspect.ts';
+import { loadCommand } from './load.ts';
+import { rmiCommand } from './rmi.ts';
+import { saveCommand } from './save.ts';
+import { systemDfCommand } from './system-df.ts';
+import { tagCommand } from './tag.ts';
 import { versionCommand } from './version.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: commands differ in their option types; main treats them alike
-export const COMMANDS: readonly Command<any>[] = [versionCommand, infoCommand, daemonCommand, helpCommand];
+export const COMMANDS: readonly Command<any>[] = [
+  versionCommand,
+  infoCommand,
+  imagesCommand,
+  importCommand,
+  tagCommand,
+  rmiCommand,
+  inspectCommand,
+  imageInspectCommand,
+  historyCommand,
+  saveCommand,
+  loadCommand,
+  imagePruneCommand,
+  systemDfCommand,
+  daemonCommand,
+  helpCommand,
+];
 
 export const GROUPS: readonly CommandGroup[] = [
   { name: 'container', summary: 'Manage containers' },
