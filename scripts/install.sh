@@ -12,7 +12,7 @@ if [ "$have" -lt "$need_node_major" ]; then
   exit 1
 fi
 
-packages=(busybox-static tar gzip zstd attr util-linux make gcc python3 g++)
+packages=(busybox-static tar gzip zstd perl-base util-linux make gcc python3 g++)
 if [ "${1:-}" = "--test" ]; then
   packages+=(skopeo umoci runc docker.io)
 fi

@@ -27,6 +27,10 @@ describe('parseCommandArgs', () => {
     assert.deepEqual(parse(['-af', 'json']).options, { all: true, format: 'json' });
   });
 
+  it('reads -b=false for a boolean short flag, as pflag does', () => {
+    assert.deepEqual(parse(['-a=false', '-q=true']).options, { all: false, quiet: true });
+  });
+
   it('collects repeated options', () => {
     assert.deepEqual(parse(['--filter', 'a=1', '--filter=b=2']).options.filter, ['a=1', 'b=2']);
   });

@@ -88,6 +88,17 @@ function tokenize(args: readonly string[], specs: OptionSpecs): Tokens {
   return parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true }).tokens;
 }
 
+/**
+ * pflag reads `-f=json` and `-H=false` as the flag with that value; node's
+ * parser would read a group of short flags. Spelling them long keeps one path.
+ */
+function longFormOfShortAssignment(arg: string, specs: OptionSpecs): string {
+  const m = /^-([^-=])=(.*)$/s.exec(arg);
+  if (!m) return arg;
+  const name = Object.keys(specs).find((n) => specs[n].short === m[1]);
+  return name ? `--${name}=${m[2]}` : arg;
+}
+
 export interface ParseOptions {
   /** Everything from the first positional on is positional (`run IMAGE CMD -x`). */
   readonly stopAtFirstPositional?: boolean;
@@ -98,6 +109,7 @@ export function parseCommandArgs<O extends OptionSpecs>(
   specs: O,
   opts: ParseOptions = {},
 ): ParsedArgs<O> {
+  args = args.map((a) => longFormOfShortAssignment(a, specs));
   let tokens = tokenize(args, specs);
   let tail: string[] = [];
   if (opts.stopAtFirstPositional) {
@@ -120,17 +132,7 @@ export function parseCommandArgs<O extends OptionSpecs>(
       if (token.rawName.startsWith('--')) throw new FlagError(`unknown flag: ${token.rawName}`);
       throw new FlagError(`unknown shorthand flag: '${token.rawName.slice(1)}' in ${args[token.index]}`);
     }
-    let raw: string | boolean | undefined = token.value;
-    // `-f=json` means `json`, as pflag reads it.
-    if (
-      typeof raw === 'string' &&
-      token.inlineValue &&
-      !token.rawName.startsWith('--') &&
-      raw.startsWith('=')
-    ) {
-      raw = raw.slice(1);
-    }
-    const value = convert(token.name, spec, raw, token.rawName);
+    const value = convert(token.name, spec, token.value, token.rawName);
     if (!spec.multiple) values[token.name] = value;
     else if (Array.isArray(values[token.name])) (values[token.name] as unknown[]).push(value);
     else values[token.name] = [value];
