@@ -21,6 +21,7 @@ import {
   tempDirs,
   waitFor,
 } from './helpers/berth.ts';
+import { makeBusyboxTarball } from './helpers/busybox.ts';
 
 const PKG_VERSION = '0.1.0';
 
@@ -268,6 +269,17 @@ describe('berth daemon: lifecycle', () => {
       assert.equal(ra.DockerRootDir, a.root);
       assert.equal(rb.DockerRootDir, b.root);
       assert.notEqual(ra.ID, rb.ID);
+      // An image imported through one daemon is not seen by the other.
+      const tarball = makeBusyboxTarball(a.dir, join(a.dir, 'busybox.tar'));
+      const imported = await runBerth(['-H', `unix://${a.socket}`, 'import', tarball, 'only-in-a:1']);
+      assert.equal(imported.code, 0, imported.stderr);
+      const inA = await runBerth(['-H', `unix://${a.socket}`, 'images', '-q', 'only-in-a']);
+      const inB = await runBerth(['-H', `unix://${b.socket}`, 'images', '-q', 'only-in-a']);
+      assert.equal(inA.stdout.trim().length, 12);
+      assert.equal(inB.stdout, '');
+      const missing = await runBerth(['-H', `unix://${b.socket}`, 'image', 'inspect', 'only-in-a:1']);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /No such image: only-in-a:1/);
     } finally {
       for (const d of started) await d.stop();
       await a.cleanup();
