@@ -9,7 +9,7 @@ import { ANNOTATION_REF_NAME } from '../oci/descriptor.ts';
 import type { Digest } from '../oci/digest.ts';
 import { isIndexType } from '../oci/media-types.ts';
 import { bestMatch, hostPlatform } from '../oci/platform.ts';
-import { formatReference, parseReference } from '../oci/reference.ts';
+import { familiarString, formatReference, parseReference } from '../oci/reference.ts';
 import { parseImageConfig, parseManifestDocument } from '../oci/validate.ts';
 import type { Snapshotter } from '../snapshot/snapshotter.ts';
 import { BerthError } from '../util/errors.ts';
@@ -399,7 +399,8 @@ export class ImageStore {
 
   private untag(name: string, report: RemoveReport): void {
     this.db.prepare('DELETE FROM tags WHERE name = ?').run(name);
-    report.push({ Untagged: familiarForReport(name) });
+    // Docker reports untagged names in their familiar form (busybox:latest).
+    report.push({ Untagged: familiarString(parseReference(name)) });
   }
 
   // ---- the OCI layout's index.json ------------------------------------------
@@ -512,9 +513,4 @@ function tryParse(s: string) {
 function tryFormat(s: string): string | undefined {
   const ref = tryParse(s);
   return ref && !ref.digest ? formatReference(ref) : undefined;
-}
-
-/** Docker reports untagged names in their familiar form (busybox:latest). */
-function familiarForReport(full: string): string {
-  return full.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '');
 }
