@@ -12,7 +12,7 @@ if [ "$have" -lt "$need_node_major" ]; then
   exit 1
 fi
 
-packages=(busybox-static tar gzip zstd perl-base util-linux make gcc python3 g++)
+packages=(busybox-static tar gzip zstd perl-base util-linux make gcc libc6-dev python3 g++)
 if [ "${1:-}" = "--test" ]; then
   packages+=(skopeo umoci runc docker.io)
 fi
@@ -30,3 +30,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.
   npm install --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build
+bash scripts/build-native.sh >/dev/null

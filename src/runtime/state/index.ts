@@ -1,0 +1,3 @@
+export * from './container-id.ts';
+export * from './proc-start-time.ts';
+export * from './state-store.ts';
