@@ -26,6 +26,11 @@ export interface Ingest {
   /** Append a stream to the ingest; hashing happens as it is written. */
   write(source: IngestSource): Promise<void>;
   /**
+   * The digest of what has been written so far, so a caller can lease the
+   * blob before committing it (a commit makes it visible to the collector).
+   */
+  digest(): Digest;
+  /**
    * Verify digest and size, fsync, and move the blob into place. Throws
    * DigestMismatch (and discards the ingest) when the bytes do not match.
    * Committing a blob that already exists succeeds and discards the ingest.

@@ -167,6 +167,11 @@ export class FsIngest implements Ingest {
     }
   }
 
+  digest(): Digest {
+    this.assertOpen('digest');
+    return `${this.algorithm}:${this.hash.copy().digest('hex')}` as Digest;
+  }
+
   async commit(expected: Expected = {}): Promise<BlobInfo> {
     this.assertOpen('commit');
     const want = {

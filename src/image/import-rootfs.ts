@@ -8,8 +8,10 @@ import { decompressStream } from '../layer/index.ts';
 import type { ImageConfig } from '../oci/descriptor.ts';
 import { MediaType } from '../oci/media-types.ts';
 import { hostPlatform } from '../oci/platform.ts';
+import { BerthError } from '../util/errors.ts';
 import { tee } from '../util/tee.ts';
 import { applyChanges } from './config-changes.ts';
+import { goTime } from './config-json.ts';
 import type { ImageRecord, ImageStore } from './image-store.ts';
 import { unpackStream } from './unpack.ts';
 import { writeImage } from './write-image.ts';
@@ -36,18 +38,26 @@ export async function importRootfs(
     const tar = tarball.pipe(decompressStream('auto'));
     tarball.on('error', (err) => tar.destroy(err));
     const [toBlob, toUnpack] = tee(tar, 2);
-    const [, applied] = await Promise.all([
-      ingest.write(toBlob),
-      unpackStream(store, toUnpack, undefined, lease),
+    // The blob is committed (and synced) while the unpack goes on; it is
+    // leased first, so a collection running meanwhile cannot take it.
+    const storeBlob = async () => {
+      await ingest.write(toBlob);
+      lease.add(ingest.digest());
+      return ingest.commit({ digest: ingest.digest() });
+    };
+    const [blob, applied] = await Promise.all([
+      storeBlob(),
+      unpackStream(store, toUnpack, undefined, lease, undefined, 'none'),
     ]).catch((err) => {
       toBlob.destroy();
       toUnpack.destroy();
       throw err;
     });
-    const blob = await ingest.commit({ digest: applied.diffId });
-    lease.add(blob.digest);
+    if (blob.digest !== applied.diffId) {
+      throw new BerthError('Internal', `import: stored ${blob.digest} but unpacked ${applied.diffId}`);
+    }
     store.recordLayer(blob.digest, applied.diffId, applied.size);
-    const now = new Date().toISOString();
+    const now = goTime();
     const platform = hostPlatform();
     const config: ImageConfig = {
       created: now,
@@ -63,6 +73,9 @@ export async function importRootfs(
     });
   } catch (err) {
     await ingest.abort().catch(() => undefined);
+    lease.release();
+    // A blob committed before the unpack refused the layer is garbage now.
+    await store.collectGarbage().catch(() => undefined);
     throw err;
   } finally {
     lease.release();

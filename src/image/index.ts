@@ -1,6 +1,7 @@
 export * from './archive/index.ts';
 export * from './chain-id.ts';
 export * from './config-changes.ts';
+export * from './config-json.ts';
 export * from './image-store.ts';
 export * from './import-rootfs.ts';
 export * from './lease.ts';

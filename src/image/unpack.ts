@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { applyLayer } from '../layer/index.ts';
 import type { Descriptor } from '../oci/descriptor.ts';
 import { type Digest, digestOf } from '../oci/digest.ts';
-import { layerCompression } from '../oci/media-types.ts';
+import { type Compression, layerCompression } from '../oci/media-types.ts';
 import { TRANSIENT_KEY_PREFIX } from '../snapshot/fs-snapshotter.ts';
 import { BerthError, isBerthError } from '../util/errors.ts';
 import { chainIds } from './chain-id.ts';
@@ -70,13 +70,14 @@ export async function unpackStream(
   parent: Digest | undefined,
   lease: Lease,
   expectDiffId?: Digest,
+  compression: Compression | 'auto' = 'auto',
 ): Promise<{ diffId: Digest; size: number; chainId: Digest }> {
   const key = `${TRANSIENT_KEY_PREFIX}unpack-${randomUUID()}`;
   await store.snapshots.prepare(key, parent);
   try {
     const result = await applyLayer(stream, store.snapshots.applyDir(key), {
       whiteouts: store.snapshots.whiteouts,
-      compression: 'auto',
+      compression,
     });
     if (expectDiffId && result.diffId !== expectDiffId) {
       throw new BerthError(

@@ -4,6 +4,7 @@
 import type { Descriptor, ImageConfig, Manifest } from '../oci/descriptor.ts';
 import type { Digest } from '../oci/digest.ts';
 import { MediaType } from '../oci/media-types.ts';
+import { encodeImageConfig } from './config-json.ts';
 import type { ImageRecord, ImageStore } from './image-store.ts';
 
 export async function writeImage(
@@ -15,7 +16,7 @@ export async function writeImage(
   const lease = store.leases.take();
   try {
     for (const l of layers) lease.add(l.digest);
-    const configBytes = Buffer.from(JSON.stringify(config));
+    const configBytes = encodeImageConfig(config);
     const configBlob = await store.content.put(configBytes);
     lease.add(configBlob.digest);
     const manifest: Manifest = {

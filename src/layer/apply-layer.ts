@@ -104,26 +104,30 @@ export async function applyLayer(source: Readable, target: string, opts: ApplyOp
     throw invalidArgument(`whiteouts must be 'apply' or 'overlay', not ${JSON.stringify(opts?.whiteouts)}`);
   }
   const root = resolveTarget(target);
-  const raw = new Digester();
+  const compression = opts.compression ?? 'auto';
+  // An uncompressed layer's two digests are one: hash it once.
+  const raw = compression === 'none' ? undefined : new Digester();
   const tar = new Digester();
   const applier = new LayerApplier(root, opts.whiteouts);
+  const apply = async (src: AsyncIterable<Buffer>) => {
+    await applier.apply(new TarReader(src));
+  };
   try {
-    await pipeline(
-      source,
-      raw,
-      decompressStream(opts.compression ?? 'auto'),
-      tar,
-      async (src: AsyncIterable<Buffer>) => {
-        await applier.apply(new TarReader(src));
-      },
-    );
+    if (raw) await pipeline(source, raw, decompressStream(compression), tar, apply);
+    else await pipeline(source, tar, apply);
     await applier.finish();
   } catch (err) {
     await applier.rollback(err);
   } finally {
     await applier.close();
   }
-  return { diffId: tar.digest(), size: tar.size, compressedDigest: raw.digest(), compressedSize: raw.size };
+  const diffId = tar.digest();
+  return {
+    diffId,
+    size: tar.size,
+    compressedDigest: raw ? raw.digest() : diffId,
+    compressedSize: raw ? raw.size : tar.size,
+  };
 }
 
 function resolveTarget(target: string): string {
