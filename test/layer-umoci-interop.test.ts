@@ -44,7 +44,8 @@ function describeTree(dir: string): Map<string, string> {
         out.set(p, `dir ${mode} ${owner}`);
         walk(p);
       } else {
-        const first = st.nlink > 1 ? (inodes.get(st.ino) ?? (inodes.set(st.ino, p), p)) : p;
+        if (st.nlink > 1 && !inodes.has(st.ino)) inodes.set(st.ino, p);
+        const first = inodes.get(st.ino) ?? p;
         const hash = createHash('sha256')
           .update(readFileSync(join(dir, p)))
           .digest('hex')
