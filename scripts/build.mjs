@@ -14,7 +14,7 @@ try {
 }
 
 await build({
-  entryPoints: { berth: 'src/cli/main.ts' },
+  entryPoints: { berth: 'src/cli/main.ts', 'berth-runc': 'src/runtime/runc/main.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

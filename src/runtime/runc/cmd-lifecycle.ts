@@ -1,0 +1,184 @@
+// create, start, run, kill, delete: a container's life.
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { BerthError, invalidArgument } from '../../util/errors.ts';
+import { containerId, type FlagDef, flagBool, flagValue, parseFlags } from './args.ts';
+import type { BerthRuntime } from './berth-runtime.ts';
+import { readBundle } from './bundle.ts';
+import type { Cli } from './cli.ts';
+import { parseSignal } from './signals.ts';
+import { serveStartGate } from './start-gate.ts';
+
+export const CREATE_FLAGS: FlagDef[] = [
+  { name: 'bundle', short: 'b', value: true },
+  { name: 'console-socket', value: true },
+  { name: 'pid-file', value: true },
+  { name: 'no-pivot' },
+  { name: 'no-new-keyring' },
+  { name: 'preserve-fds', value: true },
+  { name: 'detach', short: 'd' },
+  { name: 'keep' },
+];
+
+interface CreateArgs {
+  id: string;
+  bundle: string;
+  consoleSocket?: string;
+  pidFile?: string;
+  noPivot: boolean;
+  detach: boolean;
+}
+
+function createArgs(argv: string[], verb: string): CreateArgs {
+  const p = parseFlags(argv, CREATE_FLAGS, verb);
+  const id = containerId(p, verb);
+  const bundle = resolve(flagValue(p, 'bundle') ?? '.');
+  const pidFile = flagValue(p, 'pid-file');
+  const consoleSocket = flagValue(p, 'console-socket');
+  return {
+    id,
+    bundle,
+    consoleSocket: consoleSocket ? resolve(consoleSocket) : undefined,
+    pidFile: pidFile ? resolve(pidFile) : undefined,
+    noPivot: flagBool(p, 'no-pivot'),
+    detach: verb === 'create' || flagBool(p, 'detach'),
+  };
+}
+
+/** runc's rules on terminals: a detached container's pty must go to a console socket. */
+function checkTerminal(a: CreateArgs): void {
+  const { spec } = readBundle(a.bundle);
+  const terminal = !!spec.process?.terminal;
+  if (terminal && a.detach && !a.consoleSocket) {
+    throw invalidArgument('cannot allocate tty if berth-runc will detach without setting console socket');
+  }
+  if (!terminal && a.consoleSocket) {
+    throw invalidArgument('cannot use console socket if berth-runc will not detach or allocate tty');
+  }
+}
+
+export async function cmdCreate(cli: Cli, argv: string[]): Promise<number> {
+  const a = createArgs(argv, 'create');
+  checkTerminal(a);
+  // The holder keeps the start gate (see start-gate.ts); it runs this same program.
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, process.argv[1], ...cli.globalArgs, '__create_holder', ...argv],
+    {
+      detached: true,
+      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    },
+  );
+  const report = child.stdio[3];
+  let text = '';
+  report?.on('data', (c: Buffer) => {
+    text += c.toString('utf8');
+  });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  await new Promise<void>((res) => report?.once('close', () => res()));
+  let answer: { ok?: boolean; error?: string; code?: string } = {};
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    const code = await exited;
+    throw new BerthError(
+      'Internal',
+      `create: the container's holder process exited (${code}) without reporting`,
+    );
+  }
+  child.unref();
+  (report as { unref?: () => void } | null)?.unref?.();
+  if (!answer.ok)
+    throw new BerthError((answer.code as BerthError['code']) ?? 'Internal', answer.error ?? 'create failed');
+  return 0;
+}
+
+/** The detached holder: creates the container, reports on fd 3, then keeps the start gate. */
+export async function cmdCreateHolder(cli: Cli, argv: string[]): Promise<number> {
+  const a = createArgs(argv, 'create');
+  const report = createWriteStream('', { fd: 3 });
+  const rt = cli.runtime;
+  try {
+    await rt.create(a.id, a.bundle, {
+      pidFile: a.pidFile,
+      consoleSocket: a.consoleSocket,
+      noPivot: a.noPivot,
+      stdio: 'inherit',
+    });
+  } catch (err) {
+    const e = err as BerthError;
+    cli.log.error(e.message);
+    await new Promise<void>((res) =>
+      report.end(JSON.stringify({ error: e.message, code: e.code ?? 'Internal' }), () => res()),
+    );
+    return 1;
+  }
+  const gate = serveStartGate(rt.store.dir(a.id), () => rt.start(a.id));
+  await new Promise<void>((res) => report.end(JSON.stringify({ ok: true }), () => res()));
+  await gate;
+  return 0;
+}
+
+export async function cmdStart(cli: Cli, argv: string[]): Promise<number> {
+  const id = containerId(parseFlags(argv, [], 'start'), 'start');
+  await cli.runtime.start(id);
+  return 0;
+}
+
+export async function cmdRun(cli: Cli, argv: string[]): Promise<number> {
+  const a = createArgs(argv, 'run');
+  checkTerminal(a);
+  const rt = cli.runtime;
+  await rt.create(a.id, a.bundle, {
+    pidFile: a.pidFile,
+    consoleSocket: a.consoleSocket,
+    noPivot: a.noPivot,
+    stdio: 'inherit',
+    keepMonitor: !a.detach,
+  });
+  const handle = rt.waitHeld(a.id);
+  try {
+    await rt.start(a.id);
+  } catch (err) {
+    await rt.delete(a.id, { force: true }).catch(() => {});
+    throw err;
+  }
+  if (a.detach || !handle) return 0;
+  // In the foreground we are the container's keeper: signals to us go to it.
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(handle.monitorPid, sig);
+    } catch {}
+  };
+  const sigs: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+  for (const s of sigs) process.on(s, forward);
+  const status = await handle.wait();
+  for (const s of sigs) process.off(s, forward);
+  await rt.delete(a.id, { force: true }).catch((e: Error) => cli.log.warn(e.message));
+  return status.exitCode;
+}
+
+export async function cmdKill(cli: Cli, argv: string[]): Promise<number> {
+  const p = parseFlags(argv, [{ name: 'all', short: 'a' }], 'kill');
+  const id = containerId(p, 'kill', 1);
+  const signal = parseSignal(p.rest[1] ?? 'SIGTERM');
+  await cli.runtime.kill(id, signal, { all: flagBool(p, 'all') });
+  return 0;
+}
+
+export async function cmdDelete(cli: Cli, argv: string[]): Promise<number> {
+  const p = parseFlags(argv, [{ name: 'force', short: 'f' }], 'delete');
+  const id = containerId(p, 'delete');
+  try {
+    await cli.runtime.delete(id, { force: flagBool(p, 'force') });
+  } catch (err) {
+    // runc: deleting a container that is not there with --force is not an error
+    if (flagBool(p, 'force') && (err as BerthError).code === 'NotFound') return 0;
+    throw err;
+  }
+  return 0;
+}
+
+export type { BerthRuntime };

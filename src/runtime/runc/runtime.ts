@@ -1,0 +1,64 @@
+// The Runtime interface: runc's verbs as calls, so berthd drives berth's own runtime
+// in-process and berth-runc (or any OCI runtime command) through the same shape.
+import type { Writable } from 'node:stream';
+import type { ExitStatus } from '../launch/handshake.ts';
+import type { OciState, Process, Resources } from '../spec/types.ts';
+
+/** fds 0-2 for the container's process: 'inherit' passes ours through, as runc does. */
+export type StdioSpec = 'inherit' | [number | 'ignore', number | 'ignore', number | 'ignore'];
+
+export interface CreateOptions {
+  /** Where the container's init's pid is written. */
+  pidFile?: string;
+  /** A unix socket that receives the pty master when process.terminal is true. */
+  consoleSocket?: string;
+  /** chroot instead of pivot_root. */
+  noPivot?: boolean;
+  /** Default 'inherit'. */
+  stdio?: StdioSpec;
+  /**
+   * Keep berth-native as the container's parent after start (it reaps the init and
+   * forwards signals). Default false: as with runc, the init is handed to the caller's
+   * subreaper (containerd-shim, conmon) so that the caller reaps it.
+   */
+  keepMonitor?: boolean;
+}
+
+export interface ExecOptions {
+  pidFile?: string;
+  consoleSocket?: string;
+  stdio?: StdioSpec;
+  /** Do not wait: the process is handed to the caller's subreaper once it runs. */
+  detach?: boolean;
+}
+
+export interface RunningProcess {
+  readonly pid: number;
+  /** The exit status: code, or 128+signal for a fatal signal. */
+  wait(): Promise<ExitStatus>;
+}
+
+export interface RuntimeState extends OciState {
+  rootfs: string;
+  created: string;
+  owner: string;
+}
+
+export interface Runtime {
+  create(id: string, bundle: string, opts?: CreateOptions): Promise<{ pid: number }>;
+  start(id: string): Promise<void>;
+  state(id: string): Promise<RuntimeState>;
+  /** Signal the init, or with `all` every process of the container. */
+  kill(id: string, signal: number, opts?: { all?: boolean }): Promise<void>;
+  delete(id: string, opts?: { force?: boolean }): Promise<void>;
+  exec(id: string, process: Process, opts?: ExecOptions): Promise<RunningProcess>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  update(id: string, resources: Resources): Promise<void>;
+  list(): Promise<RuntimeState[]>;
+  /** Host pids of every process in the container's cgroup. */
+  pids(id: string): Promise<number[]>;
+}
+
+/** A stream that writes nowhere, for callers that pass no log. */
+export type LogSink = Pick<Writable, 'write'>;

@@ -1,0 +1,238 @@
+// berth-runc next to the real tools: the same bundle under Debian's runc and under
+// berth-runc sees the same container; dockerd and podman run containers with it.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { busyboxMissing, makeBusyboxTarball } from './helpers/busybox.ts';
+import {
+  BERTH_RUNC,
+  dockerDefaultSeccomp,
+  ensureRuncBuilt,
+  makeBundle,
+  readSpec,
+  runcMissing,
+  runtimeCmd,
+} from './helpers/runc.ts';
+
+const readSpecMasked = (b: string): string[] => readSpec(b).linux?.maskedPaths ?? [];
+
+const skip = process.getuid?.() !== 0 ? 'needs root' : busyboxMissing();
+let work: string;
+
+// What a container saw, printed so that the two runtimes' outputs can be compared
+// line by line: namespaces as new/host, the mount list (mount point and type), the
+// capability sets, the seccomp mode, ids, cwd and environment.
+const PROBE = [
+  'for n in ipc mnt net pid uts; do',
+  '  if [ "$(readlink /proc/self/ns/$n)" = "$(cat /host-ns/$n)" ]; then echo "$n host"; else echo "$n new"; fi',
+  'done',
+  'echo "hostname $(hostname)"',
+  'busybox awk \'{print "mount", $2, $3}\' /proc/self/mounts',
+  'grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|Seccomp|NoNewPrivs):" /proc/self/status',
+  'echo "uid $(id -u) gid $(id -g) groups $(id -G)"',
+  'echo "cwd $(pwd)"',
+  'env | busybox sort',
+  'exit 7',
+].join('\n');
+
+describe('berth-runc and runc on the same bundle', { skip: skip ?? runcMissing() }, () => {
+  before(() => {
+    ensureRuncBuilt();
+    work = mkdtempSync(join(tmpdir(), 'berth-runc-interop-'));
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('both containers see the same thing and exit the same', () => {
+    const b = makeBundle(join(work, 'same'), ['sh', '-c', PROBE], (s) => {
+      s.process!.env = [...(s.process!.env ?? []), 'FOO=bar baz'];
+      s.process!.cwd = '/tmp';
+      dockerDefaultSeccomp(s);
+    });
+    // the host's namespace links, where the probe can read them
+    const hostNs = join(b, 'rootfs', 'host-ns');
+    spawnSync('mkdir', ['-p', hostNs]);
+    for (const n of ['ipc', 'mnt', 'net', 'pid', 'uts']) {
+      spawnSync('sh', ['-c', `readlink /proc/self/ns/${n} > ${join(hostNs, n)}`]);
+    }
+    const runc = runtimeCmd('runc', join(work, 'runc-root'), ['run', 'same-runc'], { cwd: b });
+    const berth = runtimeCmd(BERTH_RUNC, join(work, 'berth-root'), ['run', 'same-berth'], { cwd: b });
+    assert.equal(runc.status, 7, runc.stderr);
+    assert.equal(berth.status, runc.status, berth.stderr);
+    assert.match(runc.stdout, /^Seccomp:\s+2$/m);
+    // Mounts normalised: sorted by mount point; a masked file is a bind of a /dev/null whose
+    // filesystem differs (runc binds the container's, berth the host's), and berth also
+    // shows the hybrid host's cgroup2 hierarchy.
+    const masked = new Set(b ? readSpecMasked(b) : []);
+    const norm = (out: string) =>
+      out
+        .split('\n')
+        .filter((l) => l !== 'mount /sys/fs/cgroup/unified cgroup2')
+        .map((l) => {
+          const m = /^mount (\S+) (\S+)$/.exec(l);
+          return m && masked.has(m[1]) ? `mount ${m[1]} masked` : l;
+        })
+        .sort();
+    assert.deepEqual(norm(berth.stdout), norm(runc.stdout));
+  });
+});
+
+function waitFile(file: string, ms: number): Promise<boolean> {
+  return (async () => {
+    for (let i = 0; i < ms / 50; i++) {
+      if (existsSync(file)) return true;
+      await sleep(50);
+    }
+    return false;
+  })();
+}
+
+const dockerMissing = spawnSync('which', ['dockerd']).status === 0 ? undefined : 'dockerd not installed';
+
+describe('docker run --runtime berth', { skip: skip ?? dockerMissing }, () => {
+  let dir: string;
+  let daemon: ChildProcess | undefined;
+  let sock: string;
+  const docker = (args: string[], input?: string) =>
+    spawnSync('docker', ['-H', `unix://${sock}`, ...args], { encoding: 'utf8', input, timeout: 120_000 });
+
+  before(async () => {
+    ensureRuncBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'berth-dockerd-'));
+    sock = join(dir, 'docker.sock');
+    daemon = spawn(
+      'dockerd',
+      [
+        '--add-runtime',
+        `berth=${BERTH_RUNC}`,
+        '--data-root',
+        join(dir, 'data'),
+        '--exec-root',
+        join(dir, 'exec'),
+        '-H',
+        `unix://${sock}`,
+        '--bridge=none',
+        '--iptables=false',
+        '--pidfile',
+        join(dir, 'docker.pid'),
+      ],
+      { stdio: ['ignore', 'ignore', 'ignore'] },
+    );
+    if (!(await waitFile(sock, 60_000))) throw new Error('dockerd did not start');
+    for (let i = 0; i < 100 && docker(['version']).status !== 0; i++) await sleep(100);
+    const tar = makeBusyboxTarball(dir, join(dir, 'busybox.tar'));
+    const imp = spawnSync('docker', ['-H', `unix://${sock}`, 'import', tar, 'busybox:berth'], {
+      encoding: 'utf8',
+    });
+    assert.equal(imp.status, 0, imp.stderr);
+  });
+  after(async () => {
+    if (daemon?.pid) {
+      process.kill(daemon.pid, 'SIGTERM');
+      await new Promise((r) => daemon!.once('exit', r));
+    }
+    spawnSync('umount', ['-R', join(dir, 'data')]);
+    spawnSync('umount', ['-R', join(dir, 'exec')]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a container to completion with its output and exit code', () => {
+    const r = docker([
+      'run',
+      '--rm',
+      '--runtime',
+      'berth',
+      '--network',
+      'none',
+      'busybox:berth',
+      'sh',
+      '-c',
+      'echo hello from docker; hostname >/dev/null; exit 5',
+    ]);
+    assert.equal(r.stdout, 'hello from docker\n', r.stderr);
+    assert.equal(r.status, 5);
+  });
+
+  it('runs a detached container that docker exec, stop and rm handle', () => {
+    const run = docker([
+      'run',
+      '-d',
+      '--runtime',
+      'berth',
+      '--network',
+      'none',
+      '--name',
+      'bd',
+      'busybox:berth',
+      'sleep',
+      '1000',
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const ex = docker(['exec', 'bd', 'sh', '-c', 'echo in exec']);
+    assert.equal(ex.stdout, 'in exec\n', ex.stderr);
+    assert.equal(docker(['kill', 'bd']).status, 0);
+    const rm = docker(['rm', '-f', 'bd']);
+    assert.equal(rm.status, 0, rm.stderr);
+  });
+});
+
+const podmanMissing =
+  spawnSync('podman', ['--version']).status === 0
+    ? undefined
+    : 'podman not installed (apt-get install podman)';
+
+describe('podman --runtime berth-runc', { skip: skip ?? podmanMissing }, () => {
+  let dir: string;
+  const podman = (args: string[]) =>
+    spawnSync(
+      'podman',
+      [
+        '--root',
+        join(dir, 'storage'),
+        '--runroot',
+        join(dir, 'run'),
+        '--runtime',
+        BERTH_RUNC,
+        '--cgroup-manager',
+        'cgroupfs',
+        '--events-backend',
+        'none',
+        ...args,
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+  before(() => {
+    ensureRuncBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'berth-podman-'));
+    const tar = makeBusyboxTarball(dir, join(dir, 'busybox.tar'));
+    const imp = podman(['import', tar, 'localhost/busybox:berth']);
+    assert.equal(imp.status, 0, imp.stderr);
+  });
+  after(() => {
+    podman(['rm', '-af']);
+    spawnSync('umount', ['-R', join(dir, 'storage')]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a container with its output and exit code', () => {
+    const r = podman([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--ulimit',
+      'nofile=20000:20000',
+      '--ulimit',
+      'nproc=32768:32768',
+      'localhost/busybox:berth',
+      'sh',
+      '-c',
+      'echo hello from podman; exit 4',
+    ]);
+    assert.equal(r.stdout, 'hello from podman\n', r.stderr);
+    assert.equal(r.status, 4, r.stderr);
+  });
+});
