@@ -2,7 +2,9 @@
 // and the step between them: a Docker profile holds conditional rules (by
 // capability, architecture, kernel version) that are settled once, for one
 // container on one host, into a plain OCI object.
+
 import { BerthError } from '../../util/errors.ts';
+import { SECCOMP_ACTIONS } from '../spec/validate-linux.ts';
 
 export type SeccompAction =
   | 'SCMP_ACT_KILL'
@@ -199,17 +201,8 @@ export function parseKernelVersion(release: string): KernelVersion {
   return { major: Number(m[1]), minor: Number(m[2]) };
 }
 
-const ACTIONS = new Set<string>([
-  'SCMP_ACT_KILL',
-  'SCMP_ACT_KILL_PROCESS',
-  'SCMP_ACT_KILL_THREAD',
-  'SCMP_ACT_TRAP',
-  'SCMP_ACT_ERRNO',
-  'SCMP_ACT_TRACE',
-  'SCMP_ACT_ALLOW',
-  'SCMP_ACT_LOG',
-  'SCMP_ACT_NOTIFY',
-]);
+// The action names are the OCI spec's; one list serves the spec validator and profiles.
+const ACTIONS = new Set<string>(SECCOMP_ACTIONS);
 
 export function isSeccompAction(action: unknown): action is SeccompAction {
   return typeof action === 'string' && ACTIONS.has(action);
