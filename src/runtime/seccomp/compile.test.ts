@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { isBerthError } from '../../util/errors.ts';
+import { DOCKER_CAPABILITIES } from '../spec/defaults.ts';
 import { BPF_JA, BPF_JMP, decodeProgram, type SockFilter } from './bpf.ts';
 import { runFilter } from './bpf-interpreter.ts';
 import { compileSeccomp, compileSeccompProgram } from './compile.ts';
@@ -12,22 +13,8 @@ const profile = JSON.parse(
   readFileSync(new URL('../../../../shared/conformance/seccomp/default.json', import.meta.url), 'utf8'),
 ) as DockerSeccompProfile;
 
-const DEFAULT_CAPS = [
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'FSETID',
-  'FOWNER',
-  'MKNOD',
-  'NET_RAW',
-  'SETGID',
-  'SETUID',
-  'SETFCAP',
-  'SETPCAP',
-  'NET_BIND_SERVICE',
-  'SYS_CHROOT',
-  'KILL',
-  'AUDIT_WRITE',
-];
+// Docker's 14 default capabilities, as berth's spec defaults list them.
+const DEFAULT_CAPS = [...DOCKER_CAPABILITIES];
 const ADMIN_CAPS = [...DEFAULT_CAPS, 'SYS_ADMIN', 'SYS_PTRACE', 'SYS_NICE', 'SYS_TIME', 'NET_ADMIN'];
 const KERNEL = { major: 6, minor: 1 };
 

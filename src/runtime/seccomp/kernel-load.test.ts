@@ -1,11 +1,13 @@
 // Loads compiled filters into real processes: testdata/load-filter.c installs
 // the program with prctl(PR_SET_SECCOMP) and reports each syscall's errno.
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DOCKER_CAPABILITIES } from '../spec/defaults.ts';
 import { compileSeccomp } from './compile.ts';
 import { type DockerSeccompProfile, type LinuxSeccomp, resolveProfile } from './profile.ts';
 
@@ -13,22 +15,8 @@ const source = new URL('./testdata/load-filter.c', import.meta.url).pathname;
 const profile = JSON.parse(
   readFileSync(new URL('../../../../shared/conformance/seccomp/default.json', import.meta.url), 'utf8'),
 ) as DockerSeccompProfile;
-const DEFAULT_CAPS = [
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'FSETID',
-  'FOWNER',
-  'MKNOD',
-  'NET_RAW',
-  'SETGID',
-  'SETUID',
-  'SETFCAP',
-  'SETPCAP',
-  'NET_BIND_SERVICE',
-  'SYS_CHROOT',
-  'KILL',
-  'AUDIT_WRITE',
-];
+// Docker's 14 default capabilities, as berth's spec defaults list them.
+const DEFAULT_CAPS = [...DOCKER_CAPABILITIES];
 const EPERM = 1;
 const ENOSYS = 38;
 
