@@ -14,7 +14,7 @@ fi
 
 packages=(busybox-static tar gzip zstd perl-base util-linux make gcc libc6-dev python3 g++)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(skopeo umoci runc docker.io)
+  packages+=(skopeo umoci runc docker.io podman docker-registry)
 fi
 missing=()
 for p in "${packages[@]}"; do
