@@ -92,6 +92,12 @@ describe('berth-runc', { skip }, () => {
     assert.equal(st.id, 'lc');
     assert.equal(st.bundle, b);
     assert.equal(String(st.pid), readFileSync(pidFile, 'utf8'));
+    // nothing of berth's stays between create and start: the init waits alone, adopted by the
+    // nearest subreaper, and is not running its command yet
+    const ppid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${st.pid}/status`, 'utf8'))![1]);
+    const parent = readFileSync(`/proc/${ppid}/cmdline`, 'utf8');
+    assert.doesNotMatch(parent, /berth-native|berth-runc/);
+    assert.doesNotMatch(readFileSync(`/proc/${st.pid}/cmdline`, 'utf8'), /sleep/);
     assert.equal(rc(['start', 'lc']).status, 0);
     assert.equal(await waitStatus('lc', 'running'), 'running');
     const again = rc(['start', 'lc']);
@@ -113,7 +119,7 @@ describe('berth-runc', { skip }, () => {
     assert.equal(existsSync(hostCgroupDir('lc')), false);
   });
 
-  it('delete of a created container kills it and its holder', async () => {
+  it('delete of a created container kills its waiting init', async () => {
     const b = bundle(['sleep', '1000']);
     assert.equal(rc(['create', '-b', b, 'dc']).status, 0);
     const pid = JSON.parse(rc(['state', 'dc']).stdout).pid as number;

@@ -77,11 +77,17 @@ void fd_path(char *buf, size_t cap, int fd);
 void setup_rootfs(const struct plan *p);
 
 /* init.c */
-_Noreturn void run_stage_child(const struct plan *p, int sync_fd, int out_fd, int err_fd);
+/* fifo_fd: the start fifo's read end (create --start-fifo), or -1 to wait for START on the sync socket. */
+_Noreturn void run_stage_child(const struct plan *p, int sync_fd, int out_fd, int err_fd, int fifo_fd);
 
 /* parent.c */
 struct options {
   int shim, forward;
+  /* detach: P is no subreaper and exits once the exec succeeded, so the container's process belongs to the
+   * caller's subreaper (containerd-shim, conmon), as runc leaves it. start_fifo: as detach, but P exits
+   * once the container is created, and the init waits for a byte on this fifo before it execs. */
+  int detach;
+  const char *start_fifo;
   const char *log_path, *exit_file, *console_socket, *exit_command;
   char **exit_args;
   size_t nexit_args;

@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -129,7 +130,34 @@ static _Noreturn void exec_process(const struct plan *p) {
   child_fail(err, "exec", "%s", p->exec);
 }
 
-static _Noreturn void run_init(const struct plan *p, int out_fd, int err_fd) {
+/* create --start-fifo: the parent is gone by now; a byte written to the fifo by `start` lets the process
+ * exec. The read end was opened non-blocking before any writer existed, so poll() waits for the first
+ * writer rather than reporting a hang-up. A writer that closes without writing cancels the container. */
+static void wait_start_fifo(int fd) {
+  for (;;) {
+    struct pollfd pf = { fd, POLLIN, 0 };
+    if (poll(&pf, 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      child_fail(errno, "start", "waiting on the start fifo");
+    }
+    char b;
+    ssize_t n = read(fd, &b, 1);
+    if (n == 1) break;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    child_fail(n == 0 ? ECANCELED : errno, "start", "the start fifo closed without a start");
+  }
+  close(fd);
+}
+
+/* exec (no ROOT): setns put this process at the root of the container's first mount, under anything
+ * stacked on it (the rootfs moved onto / with --no-pivot). `..` at the root crosses to the top of the
+ * stack, where the container's processes live. */
+static void enter_container_root(void) {
+  if (chroot("/..") < 0) child_fail(errno, "rootfs", "chroot to the container's root");
+  if (chdir("/") < 0) child_fail(errno, "rootfs", "chdir /");
+}
+
+static _Noreturn void run_init(const struct plan *p, int out_fd, int err_fd, int fifo_fd) {
   if (sync_send(g_sync_fd, SYNC_INIT_PID, NULL, 0, -1) < 0) child_fail(errno, "init", "talking to the parent");
   expect(SYNC_GO, "cgroups");
   if ((p->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
@@ -139,7 +167,8 @@ static _Noreturn void run_init(const struct plan *p, int out_fd, int err_fd) {
   if (p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)
     child_fail(errno, "domainname", "setdomainname %s", p->domainname);
   umask(0);
-  setup_rootfs(p);
+  if (p->root) setup_rootfs(p);
+  else enter_container_root();
   if (p->has_personality && personality((unsigned long)p->personality) < 0)
     child_fail(errno, "personality", "personality 0x%lx", (unsigned long)p->personality);
   int slave = -1;
@@ -151,7 +180,8 @@ static _Noreturn void run_init(const struct plan *p, int out_fd, int err_fd) {
     if (dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) child_fail(errno, "stdio", "dup2");
   }
   send_or_fail(SYNC_READY, "ready", -1);
-  expect(SYNC_START, "start");
+  if (fifo_fd >= 0) wait_start_fifo(fifo_fd);
+  else expect(SYNC_START, "start");
 
   if (slave >= 0) {
     if (setsid() < 0) child_fail(errno, "terminal", "setsid");
@@ -187,7 +217,7 @@ static _Noreturn void run_init(const struct plan *p, int out_fd, int err_fd) {
   exec_process(p);
 }
 
-_Noreturn void run_stage_child(const struct plan *p, int sync_fd, int out_fd, int err_fd) {
+_Noreturn void run_stage_child(const struct plan *p, int sync_fd, int out_fd, int err_fd, int fifo_fd) {
   g_sync_fd = sync_fd;
   sigset_t none;
   sigemptyset(&none);
@@ -207,6 +237,6 @@ _Noreturn void run_stage_child(const struct plan *p, int sync_fd, int out_fd, in
   if (flags && unshare(flags) < 0) child_fail(errno, "namespaces", "unshare 0x%x", flags);
   pid_t pid = fork();
   if (pid < 0) child_fail(errno, "namespaces", "fork the container init");
-  if (pid == 0) run_init(p, out_fd, err_fd);
+  if (pid == 0) run_init(p, out_fd, err_fd, fifo_fd);
   _exit(0);
 }

@@ -48,7 +48,7 @@ static void reexec_sealed(char **argv) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: berth-native create [--console-socket PATH]\n"
+          "usage: berth-native create [--console-socket PATH] [--detach | --start-fifo PATH]\n"
           "       berth-native shim [--log FILE] [--exit-file FILE] [--console-socket PATH] [--forward]\n"
           "                         [--exit-command PATH [--exit-arg ARG]...]\n"
           "       berth-native version\n"
@@ -75,6 +75,8 @@ int main(int argc, char **argv) {
     else if (o.shim && !strcmp(a, "--exit-command") && has) o.exit_command = argv[++i];
     else if (o.shim && !strcmp(a, "--exit-arg") && has) o.exit_args[o.nexit_args++] = argv[++i];
     else if (o.shim && !strcmp(a, "--forward")) o.forward = 1;
+    else if (!o.shim && !strcmp(a, "--detach")) o.detach = 1;
+    else if (!o.shim && !strcmp(a, "--start-fifo") && has) o.start_fifo = argv[++i];
     else usage();
   }
   struct stat st;

@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -137,9 +138,29 @@ static void pump(struct source *s, int logfd, int forward, int drain) {
 static int supervise(const struct options *o, const struct plan *p, int syncfd, int sfd, int logfd, int outfd,
                      int errfd, int master);
 
+/* --detach after START: report whether the exec succeeded (the sync socket closes on it), then leave the
+ * process to the caller's subreaper. */
+static int finish_detached(int syncfd) {
+  uint32_t type;
+  uint8_t buf[4096];
+  size_t len;
+  for (;;) {
+    if (sync_recv(syncfd, &type, buf, sizeof(buf), &len, NULL, NULL) < 0) {
+      if (errno == EINTR) continue;
+      ctl_send(MSG_STARTED, NULL, 0);
+      return 0;
+    }
+    if (type == SYNC_ERROR) {
+      ctl_send(MSG_ERROR, buf, (uint32_t)len);
+      return 125;
+    }
+  }
+}
+
 int run_parent(const struct options *o) {
   if (o->shim) detach();
-  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  int detached = o->detach || o->start_fifo;
+  if (!detached) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   signal(SIGPIPE, SIG_IGN);
   sigset_t mask;
   sigemptyset(&mask);
@@ -175,6 +196,13 @@ int run_parent(const struct options *o) {
   int one = 1;
   if (setsockopt(sp[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) parent_fail(errno, "sync", "SO_PASSCRED");
 
+  int fifo = -1;
+  if (o->start_fifo) {
+    if (mkfifo(o->start_fifo, 0600) < 0) parent_fail(errno, "start fifo", "mkfifo %s", o->start_fifo);
+    fifo = open(o->start_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fifo < 0) parent_fail(errno, "start fifo", "open %s", o->start_fifo);
+  }
+
   g_stage = fork();
   if (g_stage < 0) parent_fail(errno, "namespaces", "fork");
   if (g_stage == 0) {
@@ -182,8 +210,9 @@ int run_parent(const struct options *o) {
     if (outp[0] >= 0) { close(outp[0]); close(errp[0]); }
     close(sfd);
     if (logfd >= 0) close(logfd);
-    run_stage_child(p, sp[1], outp[1], errp[1]);
+    run_stage_child(p, sp[1], outp[1], errp[1], fifo);
   }
+  if (fifo >= 0) close(fifo); /* the init holds the only read end */
   close(sp[1]);
   if (outp[1] >= 0) { close(outp[1]); close(errp[1]); }
 
@@ -245,12 +274,14 @@ int run_parent(const struct options *o) {
   put32(created, (uint32_t)g_init);
   ctl_send(MSG_CREATED, created, 4);
   if (!g_ctl_open) parent_fail(EPIPE, "created", "the launcher went away");
+  if (o->start_fifo) return 0; /* the init waits on the fifo; it is no child of ours */
   if (msg_recv(CTL, &type, &msg, &len) < 0 || type != MSG_START) {
     kill(g_init, SIGKILL);
     parent_fail(errno, "start", "the launcher closed fd 3 before START");
   }
   free(msg);
   if (sync_send(sp[0], SYNC_START, NULL, 0, -1) < 0) parent_fail(errno, "start", "the container init is gone");
+  if (detached) return finish_detached(sp[0]);
   return supervise(o, p, sp[0], sfd, logfd, outp[0], errp[0], master);
 }
 

@@ -141,8 +141,13 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *p, char *why, size_
     }
     if (r.bad || r.left != 0) { snprintf(why, whylen, "malformed record tag %u", tag); return -1; }
   }
-  if (!seen_root || !seen_user || !seen_exec || !seen_cwd || p->nargs == 0) {
-    snprintf(why, whylen, "plan lacks root, user, cwd, exec or args");
+  /* without ROOT the process joins a running container's mount namespace (exec): no filesystem setup */
+  if (!seen_root && (p->nmount || p->ndevice || p->nlink || p->nmasked || p->nreadonly || p->nsysctl)) {
+    snprintf(why, whylen, "plan has mounts, devices, links, masked, read-only paths or sysctls but no root");
+    return -1;
+  }
+  if (!seen_user || !seen_exec || !seen_cwd || p->nargs == 0) {
+    snprintf(why, whylen, "plan lacks user, cwd, exec or args");
     return -1;
   }
   /* NULL-terminated vectors for execve */

@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -172,9 +174,55 @@ static void do_sysctl(const struct pair *kv) {
   close(pfd);
 }
 
+/* mountinfo escapes space, tab, newline and backslash as \ooo */
+static void unescape_octal(char *s) {
+  char *o = s;
+  for (char *i = s; *i; o++) {
+    if (i[0] == '\\' && i[1] >= '0' && i[1] <= '7' && i[2] >= '0' && i[2] <= '7' && i[3] >= '0' && i[3] <= '7') {
+      *o = (char)((i[1] - '0') * 64 + (i[2] - '0') * 8 + (i[3] - '0'));
+      i += 4;
+    } else {
+      *o = *i++;
+    }
+  }
+  *o = 0;
+}
+
+static int is_path_prefix(const char *mp, const char *path) {
+  size_t n = strlen(mp);
+  if (n == 1 && mp[0] == '/') return 1;
+  return !strncmp(mp, path, n) && (path[n] == '/' || path[n] == 0);
+}
+
+/* pivot_root refuses a new root whose parent mount is shared (root propagation rshared): make that one
+ * mount private, as runc does, leaving the rest of the propagation asked for. */
+static void make_parent_private(const char *asked) {
+  char root[PATH_MAX];
+  if (!realpath(asked, root)) child_fail(errno, "rootfs", "resolve %s", asked);
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f) child_fail(errno, "rootfs propagation", "open /proc/self/mountinfo");
+  char line[8192], best[4096] = "";
+  int best_shared = 0;
+  while (fgets(line, sizeof(line), f)) {
+    char mp[4096], rest[4096];
+    /* id parent major:minor root mount-point options optional-fields... - fstype source super-options */
+    if (sscanf(line, "%*s %*s %*s %*s %4095s %*s %4095[^\n]", mp, rest) != 2) continue;
+    unescape_octal(mp);
+    if (!is_path_prefix(mp, root) || strlen(mp) < strlen(best)) continue;
+    char *dash = strstr(rest, " - ");
+    if (dash) *dash = 0;
+    snprintf(best, sizeof(best), "%s", mp);
+    best_shared = strstr(rest, "shared:") != NULL;
+  }
+  fclose(f);
+  if (best_shared && mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
+    child_fail(errno, "rootfs propagation", "make %s (the rootfs's parent mount) private", best);
+}
+
 void setup_rootfs(const struct plan *p) {
   if (mount(NULL, "/", NULL, p->root_propagation ? p->root_propagation : (MS_SLAVE | MS_REC), NULL) < 0)
     child_fail(errno, "rootfs propagation", "mount / with flags 0x%lx", (unsigned long)p->root_propagation);
+  if (p->pivot_root) make_parent_private(p->root);
   if (mount(p->root, p->root, NULL, MS_BIND | MS_REC, NULL) < 0)
     child_fail(errno, "rootfs", "bind %s onto itself", p->root);
   g_rootfd = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -5,3 +5,4 @@ export * from './launcher.ts';
 export * from './linux-constants.ts';
 export * from './native-binary.ts';
 export * from './plan.ts';
+export * from './start-fifo.ts';

@@ -33,7 +33,9 @@ import { readExitFile } from './exit-file.ts';
 import { decodeError, encodeFrame, type Frame, FrameReader, Msg } from './handshake.ts';
 import { exitCodeOfLaunchError, LaunchError } from './launch-error.ts';
 import { type LaunchedContainer, type LaunchOptions, launch } from './launcher.ts';
+import { MS } from './linux-constants.ts';
 import type { LaunchPlan } from './plan.ts';
+import { startThroughFifo } from './start-fifo.ts';
 import { testPlan } from './test-plan.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -388,7 +390,7 @@ describe('berth-native', { skip }, () => {
       oomScoreAdj: 500,
       capabilities: { bounding: [10], effective: [10], permitted: [10], inheritable: [10], ambient: [10] },
     });
-    plan.root = { ...plan.root, readonly: true };
+    plan.root = { ...plan.root!, readonly: true };
     plan.mounts = [
       ...plan.mounts,
       { source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: 0, propagationFlags: [], data: 'mode=1777' },
@@ -531,5 +533,108 @@ describe('berth-native', { skip }, () => {
     assert.deepEqual(lines, [
       { log: '/dev/pts/0\r\n', stream: 'stdout', time: (lines[0] as { time?: string }).time },
     ]);
+  });
+
+  it('waits on a start fifo with no process of ours left, and execs when a byte arrives', async () => {
+    const fifo = join(work, 'start.fifo');
+    const out = join(work, 'fifo-out');
+    writeFileSync(out, '');
+    const outFd = openSync(out, 'a');
+    const c = await launch(testPlan(freshRootfs('fifo'), 'echo started'), {
+      binary,
+      stdio: ['ignore', outFd, outFd],
+      keeper: { startFifo: fifo },
+    });
+    closeSync(outFd);
+    started.push(c.pid);
+    await until('berth-native to exit', () => (existsSync(`/proc/${c.monitorPid}`) ? undefined : true));
+    assert.ok(existsSync(`/proc/${c.pid}`), 'the init waits');
+    assert.equal(readFileSync(out, 'utf8'), '');
+    await assert.rejects(c.start(), /starts through its fifo/);
+    startThroughFifo(fifo);
+    await until('the output', () => (readFileSync(out, 'utf8') === 'started\n' ? true : undefined));
+    assert.throws(() => startThroughFifo(fifo), /started already/);
+  });
+
+  it('refuses to start through a fifo whose init is gone', async () => {
+    const fifo = join(work, 'gone.fifo');
+    const c = await launch(testPlan(freshRootfs('fifoGone'), 'true'), {
+      binary,
+      keeper: { startFifo: fifo },
+    });
+    process.kill(c.pid, 'SIGKILL');
+    await until('the init to go', () => {
+      const st = existsSync(`/proc/${c.pid}/stat`) ? readFileSync(`/proc/${c.pid}/stat`, 'utf8') : ') Z';
+      return st.includes(') Z') ? true : undefined;
+    });
+    assert.throws(() => startThroughFifo(fifo), /exited before start/);
+  });
+
+  it('execs into a running container without a root: its own mount namespace, detached', async () => {
+    const a = await launch(testPlan(freshRootfs('execA'), 'echo hi > /tmp/mark; read x'), {
+      binary,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    started.push(a.pid, a.monitorPid);
+    await a.start();
+    try {
+      await until('the mark', () => (existsSync(`/proc/${a.pid}/root/tmp/mark`) ? true : undefined));
+      const plan = testPlan(
+        '/',
+        'busybox readlink /proc/self/ns/mnt; cat /tmp/mark; busybox hostname; exit 6',
+      );
+      plan.namespaces = {
+        create: [],
+        join: (['pid', 'uts', 'ipc', 'network', 'mount'] as const).map((type) => ({
+          type,
+          path: `/proc/${a.pid}/ns/${type === 'network' ? 'net' : type === 'mount' ? 'mnt' : type}`,
+        })),
+      };
+      delete plan.root;
+      delete plan.hostname;
+      plan.mounts = [];
+      plan.devices = [];
+      plan.links = [];
+      plan.maskedPaths = [];
+      plan.readonlyPaths = [];
+      plan.sysctls = [];
+      const r = await run(plan);
+      assert.equal(r.exitCode, 6, r.stderr);
+      assert.equal(r.stdout, `${readlinkSync(`/proc/${a.pid}/ns/mnt`)}\nhi\nberth-test\n`);
+
+      // detached: berth-native leaves once the exec succeeded; the process is not its child
+      const out = join(work, 'detached-out');
+      writeFileSync(out, '');
+      const fd = openSync(out, 'a');
+      plan.process = { ...plan.process, args: ['sh', '-c', 'sleep 0.2; echo $PPID'] };
+      const d = await launch(plan, { binary, stdio: ['ignore', fd, fd], keeper: 'detach' });
+      closeSync(fd);
+      started.push(d.pid);
+      await d.start();
+      await assert.rejects(d.wait(), /not ours to wait for/);
+      await until('berth-native to exit', () => (existsSync(`/proc/${d.monitorPid}`) ? undefined : true));
+      await until('the output', () => (readFileSync(out, 'utf8') ? true : undefined));
+      assert.equal(readFileSync(out, 'utf8'), '0\n'); // its parent is outside the container's pid namespace
+    } finally {
+      a.stdin?.end('\n');
+      await a.wait();
+    }
+  });
+
+  it('pivots into a rootfs whose parent mount is shared (root propagation rshared)', async () => {
+    const parent = join(work, 'shared-parent');
+    mkdirSync(parent);
+    execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', parent]);
+    try {
+      execFileSync('mount', ['--make-shared', parent]);
+      const rootfs = makeBusyboxRootfs(join(parent, 'rootfs'));
+      const plan = testPlan(rootfs, 'echo pivoted');
+      plan.root = { ...plan.root!, propagation: MS.SHARED | MS.REC };
+      const r = await run(plan);
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(r.stdout, 'pivoted\n');
+    } finally {
+      execFileSync('umount', ['-l', parent]);
+    }
   });
 });

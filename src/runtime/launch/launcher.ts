@@ -46,6 +46,15 @@ export interface LaunchOptions {
   consoleSocket?: string;
   /** The berth-native binary; default nativeBinaryPath(). */
   binary?: string;
+  /**
+   * Not in shim mode. 'monitor' (default): berth-native stays the container's parent, reaps it and
+   * reports its exit. 'detach': berth-native exits once the exec succeeded, leaving the process to our
+   * subreaper (no wait()). A path: berth-native makes a fifo there and exits once the container is
+   * created; the init execs when a byte is written to the fifo (startThroughFifo), and belongs to our
+   * subreaper (no start(), no wait()). The last two are how runc leaves processes to containerd-shim and
+   * conmon.
+   */
+  keeper?: 'monitor' | 'detach' | { startFifo: string };
 }
 
 export interface LaunchedContainer {
@@ -138,6 +147,10 @@ export async function launch(plan: LaunchPlan, opts: LaunchOptions = {}): Promis
   const shim = opts.shim === true ? {} : opts.shim || undefined;
   const args = shim ? shimArgs(shim, opts.consoleSocket) : ['create'];
   if (!shim && opts.consoleSocket) args.push('--console-socket', opts.consoleSocket);
+  const keeper = opts.keeper ?? 'monitor';
+  if (shim && keeper !== 'monitor') throw new BerthError('Internal', 'a shim is always the monitor');
+  if (keeper === 'detach') args.push('--detach');
+  else if (keeper !== 'monitor') args.push('--start-fifo', keeper.startFifo);
   const stdio = opts.stdio ?? ['ignore', 'ignore', 'ignore'];
   const child: ChildProcess = spawn(binary, args, { stdio: [...stdio, 'pipe'], detached: !!shim });
   const socket = child.stdio[3] as Socket;
@@ -175,6 +188,8 @@ export async function launch(plan: LaunchPlan, opts: LaunchOptions = {}): Promis
       stdout: child.stdout,
       stderr: child.stderr,
       start() {
+        if (typeof keeper === 'object')
+          return Promise.reject(new BerthError('Internal', 'this container starts through its fifo'));
         starting ??= (async () => {
           hs.send(Msg.Start);
           await hs.next(Msg.Started);
@@ -182,6 +197,8 @@ export async function launch(plan: LaunchPlan, opts: LaunchOptions = {}): Promis
         return starting;
       },
       async wait() {
+        if (keeper !== 'monitor')
+          throw new BerthError('Internal', 'a detached process is not ours to wait for');
         try {
           return await exited;
         } catch (err) {

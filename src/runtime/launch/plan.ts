@@ -125,7 +125,11 @@ export interface LaunchPlan {
   gidMappings: IdMapping[];
   /** Write `deny` to /proc/PID/setgroups before gid_map (needed when mapping without privilege). */
   setgroupsDeny: boolean;
-  root: {
+  /**
+   * Absent: the process joins a running container's mount namespace (exec) and gets no filesystem setup
+   * (no mounts, devices, links, masked or read-only paths, sysctls).
+   */
+  root?: {
     /** Host path of the root filesystem. */
     path: string;
     /** Applied to `/` with MS_REC first thing in the new mount namespace (e.g. MS_SLAVE|MS_REC or MS_PRIVATE|MS_REC). */
@@ -264,15 +268,16 @@ export function encodePlan(plan: LaunchPlan): Buffer {
   for (const m of plan.gidMappings)
     rec(PlanTag.GidMap, w().u64(m.containerId).u64(m.hostId).u64(m.size).done());
   if (plan.setgroupsDeny) rec(PlanTag.SetgroupsDeny);
-  rec(
-    PlanTag.Root,
-    w()
-      .str(plan.root.path, 'root.path')
-      .u64(plan.root.propagation)
-      .u64(plan.root.readonly ? 1 : 0)
-      .u64(plan.root.pivotRoot ? 1 : 0)
-      .done(),
-  );
+  if (plan.root)
+    rec(
+      PlanTag.Root,
+      w()
+        .str(plan.root.path, 'root.path')
+        .u64(plan.root.propagation)
+        .u64(plan.root.readonly ? 1 : 0)
+        .u64(plan.root.pivotRoot ? 1 : 0)
+        .done(),
+    );
   for (const m of plan.mounts) {
     const r = w()
       .str(m.source, 'mount source')

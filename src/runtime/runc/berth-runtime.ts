@@ -1,9 +1,10 @@
 // berth's own OCI runtime behind the Runtime interface: runc's verbs over the state
 // store, the cgroup manager, the seccomp compiler and the native launcher. berthd uses
-// it in-process; berth-runc wraps it in runc's command line (a created container's
-// start gate then lives in a holder process, see start-gate.ts).
+// it in-process; berth-runc wraps it in runc's command line. A created container waits
+// on a fifo in its state directory (as runc's exec.fifo), so no process of ours stays
+// between create and start.
 import { copyFileSync, readFileSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +15,7 @@ import { CgroupManager } from '../cgroups/manager.ts';
 import type { LaunchedContainer, LaunchOptions } from '../launch/launcher.ts';
 import { launch } from '../launch/launcher.ts';
 import type { LaunchPlan } from '../launch/plan.ts';
+import { startThroughFifo } from '../launch/start-fifo.ts';
 import { compileSeccomp } from '../seccomp/compile.ts';
 import { hostArch } from '../seccomp/profile.ts';
 import { planFromSpec } from '../spec/plan-from-spec.ts';
@@ -34,9 +36,9 @@ import type {
   RuntimeState,
   StdioSpec,
 } from './runtime.ts';
-import { requestStart } from './start-gate.ts';
 
 const SAVED_SPEC = 'config.json';
+const START_FIFO = 'exec.fifo';
 
 export interface BerthRuntimeOptions {
   /** State directory (runc's --root). */
@@ -47,11 +49,6 @@ export interface BerthRuntimeOptions {
   warn?: (message: string) => void;
 }
 
-interface Held {
-  handle: LaunchedContainer;
-  keepMonitor: boolean;
-}
-
 function stdioOf(spec: StdioSpec | undefined): LaunchOptions['stdio'] {
   if (!spec || spec === 'inherit') return [0, 1, 2];
   return spec;
@@ -59,7 +56,8 @@ function stdioOf(spec: StdioSpec | undefined): LaunchOptions['stdio'] {
 
 export class BerthRuntime implements Runtime {
   readonly store: StateStore;
-  private readonly held = new Map<string, Held>();
+  /** Containers created with keepMonitor by this process: it alone can start them. */
+  private readonly held = new Map<string, LaunchedContainer>();
   private readonly warn: (m: string) => void;
 
   constructor(private readonly opts: BerthRuntimeOptions = {}) {
@@ -107,26 +105,34 @@ export class BerthRuntime implements Runtime {
         cgroupMounts: cgroups.mountSources(),
         noPivotRoot: opts.noPivot,
       });
+      if (spec.process?.terminal && !opts.keepMonitor && !opts.consoleSocket)
+        throw new BerthError(
+          'InvalidArgument',
+          'a detached container with a terminal needs a console socket',
+        );
       handle = await launch(plan, {
         stdio: stdioOf(opts.stdio),
         consoleSocket: opts.consoleSocket,
         binary: this.opts.nativeBinary,
+        keeper: opts.keepMonitor ? 'monitor' : { startFifo: join(dir, START_FIFO) },
       });
       state.pid = handle.pid;
       state.pidStartTime = await processStartTime(handle.pid);
-      state.shimPid = process.pid;
-      state.shimStartTime = await processStartTime(process.pid);
+      if (opts.keepMonitor) {
+        state.shimPid = handle.monitorPid;
+        state.shimStartTime = await processStartTime(handle.monitorPid);
+      }
       state.status = 'created';
       await this.store.save(state);
       const oci = toOciState(state, 'created');
       await runHooks('prestart', spec.hooks?.prestart, oci);
       await runHooks('createRuntime', spec.hooks?.createRuntime, oci);
       if (opts.pidFile) await writePidFile(opts.pidFile, handle.pid);
-      this.held.set(id, { handle, keepMonitor: !!opts.keepMonitor });
+      if (opts.keepMonitor) this.held.set(id, handle);
       return { pid: handle.pid };
     } catch (err) {
       handle?.release();
-      if (handle) await killAndWait(handle.pid, handle.monitorPid);
+      if (handle) await killAndWait(handle.pid, opts.keepMonitor ? handle.monitorPid : 0);
       await cgroups?.destroy().catch(() => {});
       await this.store.remove(id);
       throw err;
@@ -139,56 +145,23 @@ export class BerthRuntime implements Runtime {
   }
 
   async start(id: string): Promise<void> {
-    const held = this.held.get(id);
-    if (!held) {
-      // Another process (berth-runc's holder) holds the gate.
-      const state = await this.store.load(id);
-      await this.expectStartable(state);
-      await requestStart(this.store.dir(id));
-      return;
-    }
     await this.store.withLock(id, async () => {
       const state = await this.store.load(id);
       await this.expectStartable(state);
       const spec = this.savedSpec(id);
-      if (held.keepMonitor) await held.handle.start();
-      else await this.startHandingOver(state, held.handle);
-      this.held.delete(id);
-      state.status = 'running';
-      if (held.keepMonitor) {
-        state.shimPid = held.handle.monitorPid;
-        state.shimStartTime = await processStartTime(held.handle.monitorPid);
+      const held = this.held.get(id);
+      if (held) {
+        await held.start();
+        this.held.delete(id);
       } else {
-        delete state.shimPid;
-        delete state.shimStartTime;
+        startThroughFifo(join(this.store.dir(id), START_FIFO));
       }
+      state.status = 'running';
       await this.store.save(state);
       await runHooks('poststart', spec.hooks?.poststart, toOciState(state, 'running')).catch((e: Error) =>
         this.warn(e.message),
       );
     });
-  }
-
-  /**
-   * Start the init and hand it to the caller's subreaper (containerd-shim, conmon), as runc
-   * leaves it: berth-native must be gone before the init can exit, or it would reap it and
-   * the caller would never see the exit status. So the init is frozen while START goes
-   * through berth-native, which is killed once it waits in poll(); the init then runs as the
-   * caller's child. berth-native (plan v1) has no mode that exits after START by itself.
-   * An exec failure after this point ends the container with 127 instead of an error here.
-   */
-  private async startHandingOver(state: ContainerState, handle: LaunchedContainer): Promise<void> {
-    const cg = await this.cgroupsOf(state);
-    await cg.freeze();
-    try {
-      handle.start().catch(() => {});
-      await waitPolling(handle.monitorPid);
-      handle.release();
-      killQuietly(handle.monitorPid, 'SIGKILL');
-      await waitGone(handle.monitorPid, undefined);
-    } finally {
-      await cg.thaw();
-    }
   }
 
   private async expectStartable(state: ContainerState): Promise<void> {
@@ -201,7 +174,7 @@ export class BerthRuntime implements Runtime {
 
   /** Wait for a container whose monitor this process holds (run in the foreground). */
   waitHeld(id: string): LaunchedContainer | undefined {
-    return this.held.get(id)?.handle;
+    return this.held.get(id);
   }
 
   savedSpec(id: string): Spec {
@@ -265,15 +238,8 @@ export class BerthRuntime implements Runtime {
           if (status === 'paused') await cg.thaw().catch(() => {});
         }
       }
-      const held = this.held.get(id);
-      if (held) {
-        held.handle.release();
-        this.held.delete(id);
-      } else if (state.shimPid && state.shimPid !== process.pid && status === 'created') {
-        // the holder of a created container's start gate
-        if ((await processStartTime(state.shimPid)) === state.shimStartTime)
-          killQuietly(state.shimPid, 'SIGKILL');
-      }
+      this.held.get(id)?.release();
+      this.held.delete(id);
       await waitGone(state.pid, state.pidStartTime);
       if (cg) await cg.destroy();
       await runHooks('poststop', spec?.hooks?.poststop, toOciState(state, 'stopped')).catch((e: Error) =>
@@ -302,6 +268,7 @@ export class BerthRuntime implements Runtime {
       stdio: stdioOf(opts.stdio),
       consoleSocket: opts.consoleSocket,
       binary: this.opts.nativeBinary,
+      keeper: opts.detach ? 'detach' : 'monitor',
     });
     try {
       await handle.start();
@@ -310,10 +277,6 @@ export class BerthRuntime implements Runtime {
       throw err;
     }
     if (opts.pidFile) await writePidFile(opts.pidFile, handle.pid);
-    if (opts.detach) {
-      handle.release();
-      killQuietly(handle.monitorPid, 'SIGKILL');
-    }
     return { pid: handle.pid, wait: () => handle.wait() };
   }
 
@@ -366,20 +329,6 @@ function killQuietly(pid: number, signal: NodeJS.Signals | number): void {
 async function killAndWait(...pids: number[]): Promise<void> {
   for (const p of pids) killQuietly(p, 'SIGKILL');
   for (const p of pids) await waitGone(p, undefined);
-}
-
-// poll, ppoll (x86_64) and ppoll (generic table): berth-native's supervise loop
-const POLL_SYSCALLS = new Set(['7', '271', '73']);
-
-async function waitPolling(pid: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await readFile(`/proc/${pid}/syscall`, 'utf8').catch(() => '');
-    if (!text || POLL_SYSCALLS.has(text.split(' ')[0])) return;
-    if (Date.now() > deadline)
-      throw new BerthError('Internal', `berth-native (pid ${pid}) did not pass START on`);
-    await sleep(1);
-  }
 }
 
 async function waitGone(pid: number, startTime: number | undefined, timeoutMs = 10_000): Promise<void> {

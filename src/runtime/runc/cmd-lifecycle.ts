@@ -1,14 +1,11 @@
 // create, start, run, kill, delete: a container's life.
-import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { BerthError, invalidArgument } from '../../util/errors.ts';
+import { type BerthError, invalidArgument } from '../../util/errors.ts';
 import { containerId, type FlagDef, flagBool, flagValue, parseFlags } from './args.ts';
 import type { BerthRuntime } from './berth-runtime.ts';
 import { readBundle } from './bundle.ts';
 import type { Cli } from './cli.ts';
 import { parseSignal } from './signals.ts';
-import { serveStartGate } from './start-gate.ts';
 
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'bundle', short: 'b', value: true },
@@ -61,63 +58,12 @@ function checkTerminal(a: CreateArgs): void {
 export async function cmdCreate(cli: Cli, argv: string[]): Promise<number> {
   const a = createArgs(argv, 'create');
   checkTerminal(a);
-  // The holder keeps the start gate (see start-gate.ts); it runs this same program.
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, process.argv[1], ...cli.globalArgs, '__create_holder', ...argv],
-    {
-      detached: true,
-      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-      env: { ...process.env, NODE_NO_WARNINGS: '1' },
-    },
-  );
-  const report = child.stdio[3];
-  let text = '';
-  report?.on('data', (c: Buffer) => {
-    text += c.toString('utf8');
+  await cli.runtime.create(a.id, a.bundle, {
+    pidFile: a.pidFile,
+    consoleSocket: a.consoleSocket,
+    noPivot: a.noPivot,
+    stdio: 'inherit',
   });
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  await new Promise<void>((res) => report?.once('close', () => res()));
-  let answer: { ok?: boolean; error?: string; code?: string } = {};
-  try {
-    answer = JSON.parse(text);
-  } catch {
-    const code = await exited;
-    throw new BerthError(
-      'Internal',
-      `create: the container's holder process exited (${code}) without reporting`,
-    );
-  }
-  child.unref();
-  (report as { unref?: () => void } | null)?.unref?.();
-  if (!answer.ok)
-    throw new BerthError((answer.code as BerthError['code']) ?? 'Internal', answer.error ?? 'create failed');
-  return 0;
-}
-
-/** The detached holder: creates the container, reports on fd 3, then keeps the start gate. */
-export async function cmdCreateHolder(cli: Cli, argv: string[]): Promise<number> {
-  const a = createArgs(argv, 'create');
-  const report = createWriteStream('', { fd: 3 });
-  const rt = cli.runtime;
-  try {
-    await rt.create(a.id, a.bundle, {
-      pidFile: a.pidFile,
-      consoleSocket: a.consoleSocket,
-      noPivot: a.noPivot,
-      stdio: 'inherit',
-    });
-  } catch (err) {
-    const e = err as BerthError;
-    cli.log.error(e.message);
-    await new Promise<void>((res) =>
-      report.end(JSON.stringify({ error: e.message, code: e.code ?? 'Internal' }), () => res()),
-    );
-    return 1;
-  }
-  const gate = serveStartGate(rt.store.dir(a.id), () => rt.start(a.id));
-  await new Promise<void>((res) => report.end(JSON.stringify({ ok: true }), () => res()));
-  await gate;
   return 0;
 }
 

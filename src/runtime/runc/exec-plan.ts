@@ -1,14 +1,8 @@
 // The launch plan of `exec`: the container's process settings with a new process,
-// joining the init's namespaces by path and its cgroups.
-//
-// berth-native (plan v1) always sets up a root filesystem, so the process joins the
-// container's mount namespace and then unshares a private copy of it, in which the
-// container's `/` is bound onto itself and pivoted into: the container's own mount
-// table is never touched. The process thus sees the container's files and mounts but
-// has a mount namespace of its own (its /proc/self/ns/mnt differs from the init's).
-// The mount namespace is joined last: after it, host paths such as /proc/<pid>/ns/*
-// no longer resolve.
-import { MS } from '../launch/linux-constants.ts';
+// joining the init's namespaces by path and its cgroups. The plan has no root: the
+// process lands in the container's own mount namespace, where everything is set up
+// already, and berth-native touches no mount. The mount namespace is joined last: after
+// it, host paths such as /proc/<pid>/ns/* no longer resolve.
 import type { LaunchPlan, NamespaceType } from '../launch/plan.ts';
 import { planFromSpec } from '../spec/plan-from-spec.ts';
 import type { Process, Spec } from '../spec/types.ts';
@@ -54,14 +48,8 @@ export function execPlan(input: ExecPlanInput): LaunchPlan {
     cgroupProcsFiles: input.cgroupProcsFiles,
     seccompProgram: input.seccompProgram,
   });
-  const joinsMount = join.some((j) => j.type === 'mount');
-  plan.namespaces = {
-    create: joinsMount ? ['mount'] : [],
-    join: plan.namespaces.join,
-  };
-  // `/..` rather than `/`: a lookup of `/` stays on the mount under a bind stacked on the
-  // root, while `..` at the root crosses to the top of the stack (the bind pivoted into).
-  plan.root = { path: '/..', propagation: MS.SLAVE | MS.REC, readonly: false, pivotRoot: joinsMount };
+  plan.namespaces = { create: [], join: plan.namespaces.join };
+  delete plan.root;
   plan.mounts = [];
   plan.devices = [];
   plan.links = [];

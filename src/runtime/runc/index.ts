@@ -5,4 +5,3 @@ export { features } from './features.ts';
 export { runHooks } from './hooks.ts';
 export * from './runtime.ts';
 export { parseSignal } from './signals.ts';
-export { requestStart, START_SOCKET, serveStartGate } from './start-gate.ts';

@@ -5,7 +5,7 @@ import { BerthError } from '../../util/errors.ts';
 import { flagBool, flagValue, parseFlags } from './args.ts';
 import { BerthRuntime } from './berth-runtime.ts';
 import type { Cli } from './cli.ts';
-import { cmdCreate, cmdCreateHolder, cmdDelete, cmdKill, cmdRun, cmdStart } from './cmd-lifecycle.ts';
+import { cmdCreate, cmdDelete, cmdKill, cmdRun, cmdStart } from './cmd-lifecycle.ts';
 import {
   cmdExec,
   cmdFeatures,
@@ -23,7 +23,6 @@ declare const __BERTH_GIT_COMMIT__: string | undefined;
 
 const VERBS: Record<string, (cli: Cli, argv: string[]) => Promise<number>> = {
   create: cmdCreate,
-  __create_holder: cmdCreateHolder,
   start: cmdStart,
   run: cmdRun,
   kill: cmdKill,
@@ -89,10 +88,9 @@ export async function main(argv: string[]): Promise<number> {
     const verb = verb0.replace(/-/g, '_');
     const run = VERBS[verb];
     if (!run) throw new BerthError('InvalidArgument', `No help topic for '${verb0}'\n${USAGE}`);
-    const globalArgs = argv.slice(0, argv.length - g.rest.length);
     const runtime = new BerthRuntime({ root: flagValue(g, 'root'), warn: (m) => log.warn(m) });
     log.debug(`${verb0} ${rest.join(' ')}`);
-    return await run({ runtime, log, globalArgs }, rest);
+    return await run({ runtime, log }, rest);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     log.error(msg);

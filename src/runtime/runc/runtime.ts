@@ -18,8 +18,10 @@ export interface CreateOptions {
   stdio?: StdioSpec;
   /**
    * Keep berth-native as the container's parent after start (it reaps the init and
-   * forwards signals). Default false: as with runc, the init is handed to the caller's
-   * subreaper (containerd-shim, conmon) so that the caller reaps it.
+   * forwards signals), and this process as the one to start it. Default false: as with
+   * runc, nothing of ours stays: the init waits on the start fifo in the container's state
+   * directory (any process may start it) and belongs to the caller's subreaper
+   * (containerd-shim, conmon), which reaps it.
    */
   keepMonitor?: boolean;
 }

@@ -42,9 +42,9 @@ describe('capabilities', () => {
 describe('planFromSpec', () => {
   it("turns Docker's default spec into a plan the launcher can encode", () => {
     const plan = planFromSpec(spec(), '/var/lib/b/ctr', CGROUPS);
-    assert.equal(plan.root.path, '/var/lib/b/ctr/rootfs');
-    assert.equal(plan.root.propagation, MS.SLAVE | MS.REC);
-    assert.equal(plan.root.pivotRoot, true);
+    assert.equal(plan.root?.path, '/var/lib/b/ctr/rootfs');
+    assert.equal(plan.root?.propagation, MS.SLAVE | MS.REC);
+    assert.equal(plan.root?.pivotRoot, true);
     assert.deepEqual(plan.namespaces, { create: ['mount', 'network', 'uts', 'pid', 'ipc'], join: [] });
     assert.deepEqual(plan.process.args, ['sh', '-c', 'true']);
     assert.equal(plan.process.cwd, '/');
@@ -275,9 +275,9 @@ describe('planFromSpec', () => {
     const plan = planFromSpec(s, '/b', { ...CGROUPS, noPivotRoot: true });
     assert.deepEqual(plan.process.user, { uid: 1000, gid: 1000, umask: 0o22, additionalGids: [10, 20] });
     assert.equal(plan.process.terminal, true);
-    assert.equal(plan.root.readonly, true);
-    assert.equal(plan.root.pivotRoot, false);
-    assert.equal(plan.root.propagation, MS.PRIVATE);
+    assert.equal(plan.root?.readonly, true);
+    assert.equal(plan.root?.pivotRoot, false);
+    assert.equal(plan.root?.propagation, MS.PRIVATE);
     assert.equal(plan.personality, 8);
     assert.equal(plan.noNewPrivileges, true);
     assert.deepEqual(plan.capabilities!.ambient, [29, 5, 10]);
