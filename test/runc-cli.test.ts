@@ -110,6 +110,10 @@ describe('berth-runc', { skip }, () => {
     assert.match(list, /^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER\n/);
     assert.match(list, new RegExp(`lc\\s+${st.pid}\\s+running\\s+${b}`));
     assert.deepEqual(JSON.parse(rc(['ps', '--format', 'json', 'lc']).stdout), [st.pid]);
+    const table = rc(['ps', 'lc']).stdout.trim().split('\n');
+    assert.match(table[0], /^UID\s+PID\s+PPID/);
+    assert.equal(table.length, 2);
+    assert.match(table[1], new RegExp(`^\\S+\\s+${st.pid}\\s.*sleep 1000$`));
     assert.equal(rc(['kill', 'lc', 'KILL']).status, 0);
     assert.equal(await waitStatus('lc', 'stopped'), 'stopped');
     assert.equal(rc(['delete', 'lc']).status, 0);
@@ -311,6 +315,12 @@ describe('berth-runc', { skip }, () => {
         s.mounts!.push({ destination: '/../../etc/escape', type: 'tmpfs', source: 'tmpfs' });
       });
       refused('bad4', b, /mounts\[\d+\]\.destination/);
+    });
+    it('a terminal without a console socket when detached', () => {
+      const b = bundle(['true'], (s) => {
+        s.process!.terminal = true;
+      });
+      refused('bad5', b, /cannot allocate tty if berth-runc will detach without setting console socket/);
     });
     it('an id in use', () => {
       const b = bundle(['sleep', '1000']);

@@ -265,9 +265,9 @@ describe('podman --runtime berth-runc', { skip: skip ?? podmanMissing }, () => {
     assert.equal(r.status, 4, r.stderr);
   });
 
-  it('podman exec runs in the container and returns its status', () => {
+  it('podman exec (-t too) and run -t run in the container and return its status', () => {
     const ulimits = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
-    const run = podman([
+    const started = podman([
       'run',
       '-d',
       '--network',
@@ -279,12 +279,29 @@ describe('podman --runtime berth-runc', { skip: skip ?? podmanMissing }, () => {
       'sleep',
       '1000',
     ]);
-    assert.equal(run.status, 0, run.stderr);
+    assert.equal(started.status, 0, started.stderr);
     for (let round = 0; round < 3; round++) {
       const ex = podman(['exec', 'pe', 'sh', '-c', 'echo in exec; exit 5']);
       assert.equal(ex.stdout, 'in exec\n', ex.stderr);
       assert.equal(ex.status, 5);
     }
-    assert.equal(podman(['rm', '-f', 'pe']).status, 0);
+    // -t: the pty goes to conmon through --console-socket, for exec as for run
+    const tty = podman(['exec', '-t', 'pe', 'sh', '-c', 'tty; exit 2']);
+    assert.equal(tty.stdout, '/dev/pts/0\r\n', tty.stderr);
+    assert.equal(tty.status, 2);
+    assert.equal(podman(['rm', '-f', '-t', '0', 'pe']).status, 0);
+    const run = podman([
+      'run',
+      '--rm',
+      '-t',
+      '--network',
+      'none',
+      ...ulimits,
+      'localhost/busybox:berth',
+      'sh',
+      '-c',
+      'tty',
+    ]);
+    assert.equal(run.stdout, '/dev/pts/0\r\n', run.stderr);
   });
 });

@@ -8,7 +8,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BerthError, conflict } from '../../util/errors.ts';
+import { BerthError, conflict, invalidArgument } from '../../util/errors.ts';
 import { resolveCgroupsPath } from '../cgroups/cgroups-path.ts';
 import { detectCgroups } from '../cgroups/detect.ts';
 import { CgroupManager } from '../cgroups/manager.ts';
@@ -75,6 +75,7 @@ export class BerthRuntime implements Runtime {
     if (await this.store.exists(id)) throw conflict(`container with given ID already exists: ${id}`);
     const bundle = readBundle(bundleDir);
     const { spec } = bundle;
+    checkTerminal(spec, opts);
     const state: ContainerState = {
       ociVersion: spec.ociVersion || OCI_VERSION,
       id,
@@ -310,6 +311,15 @@ export class BerthRuntime implements Runtime {
       for (const w of cg.warnings) this.warn(w);
     });
   }
+}
+
+/** runc's rules on terminals: a detached container's pty must go to a console socket. */
+function checkTerminal(spec: Spec, opts: CreateOptions): void {
+  const terminal = !!spec.process?.terminal;
+  if (terminal && !opts.keepMonitor && !opts.consoleSocket)
+    throw invalidArgument('cannot allocate tty if berth-runc will detach without setting console socket');
+  if (!terminal && opts.consoleSocket)
+    throw invalidArgument('cannot use console socket if berth-runc will not detach or allocate tty');
 }
 
 async function writePidFile(file: string, pid: number): Promise<void> {

@@ -1,9 +1,8 @@
 // create, start, run, kill, delete: a container's life.
 import { resolve } from 'node:path';
-import { type BerthError, invalidArgument } from '../../util/errors.ts';
+import type { BerthError } from '../../util/errors.ts';
 import { containerId, type FlagDef, flagBool, flagValue, parseFlags } from './args.ts';
 import type { BerthRuntime } from './berth-runtime.ts';
-import { readBundle } from './bundle.ts';
 import type { Cli } from './cli.ts';
 import { parseSignal } from './signals.ts';
 
@@ -43,21 +42,8 @@ function createArgs(argv: string[], verb: string): CreateArgs {
   };
 }
 
-/** runc's rules on terminals: a detached container's pty must go to a console socket. */
-function checkTerminal(a: CreateArgs): void {
-  const { spec } = readBundle(a.bundle);
-  const terminal = !!spec.process?.terminal;
-  if (terminal && a.detach && !a.consoleSocket) {
-    throw invalidArgument('cannot allocate tty if berth-runc will detach without setting console socket');
-  }
-  if (!terminal && a.consoleSocket) {
-    throw invalidArgument('cannot use console socket if berth-runc will not detach or allocate tty');
-  }
-}
-
 export async function cmdCreate(cli: Cli, argv: string[]): Promise<number> {
   const a = createArgs(argv, 'create');
-  checkTerminal(a);
   await cli.runtime.create(a.id, a.bundle, {
     pidFile: a.pidFile,
     consoleSocket: a.consoleSocket,
@@ -75,7 +61,6 @@ export async function cmdStart(cli: Cli, argv: string[]): Promise<number> {
 
 export async function cmdRun(cli: Cli, argv: string[]): Promise<number> {
   const a = createArgs(argv, 'run');
-  checkTerminal(a);
   const rt = cli.runtime;
   await rt.create(a.id, a.bundle, {
     pidFile: a.pidFile,
