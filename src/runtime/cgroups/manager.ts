@@ -2,7 +2,8 @@
 // container starts (the launch plan joins them through their cgroup.procs files), limited
 // by the spec's resources, frozen and thawed for pause and resume, read for stats and OOM
 // kills, and removed when the container is deleted.
-import { mkdir, readdir, rmdir } from 'node:fs/promises';
+// cgroupfs calls are synchronous: see files.ts
+import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError, errnoOf, fromErrno } from '../../util/errors.ts';
@@ -127,7 +128,7 @@ export class CgroupManager {
     for (const part of dir.slice(root.length).split('/').filter(Boolean)) {
       const child = join(at, part);
       try {
-        await mkdir(child);
+        mkdirSync(child);
       } catch (err) {
         if (errnoOf(err) !== 'EEXIST') throw fromErrno(err, `creating cgroup ${child}`);
       }
@@ -303,7 +304,7 @@ export class CgroupManager {
 async function removeCgroupTree(dir: string, deadline: number): Promise<void> {
   let entries: import('node:fs').Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return;
     throw fromErrno(err, `listing cgroup ${dir}`);
@@ -311,7 +312,7 @@ async function removeCgroupTree(dir: string, deadline: number): Promise<void> {
   for (const e of entries) if (e.isDirectory()) await removeCgroupTree(join(dir, e.name), deadline);
   for (let i = 0; ; i++) {
     try {
-      await rmdir(dir);
+      rmdirSync(dir);
       return;
     } catch (err) {
       const errno = errnoOf(err);
