@@ -10,6 +10,7 @@ import { importCommand } from './import.ts';
 import { infoCommand } from './info.ts';
 import { imageInspectCommand, inspectCommand } from './inspect.ts';
 import { loadCommand } from './load.ts';
+import { registryGcCommand, registryServeCommand } from './registry.ts';
 import { rmiCommand } from './rmi.ts';
 import { saveCommand } from './save.ts';
 import { systemDfCommand } from './system-df.ts';
@@ -31,6 +32,8 @@ export const COMMANDS: readonly Command<any>[] = [
   loadCommand,
   imagePruneCommand,
   systemDfCommand,
+  registryServeCommand,
+  registryGcCommand,
   daemonCommand,
   helpCommand,
 ];
@@ -38,6 +41,7 @@ export const COMMANDS: readonly Command<any>[] = [
 export const GROUPS: readonly CommandGroup[] = [
   { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
+  { name: 'registry', summary: 'Run and maintain an image registry server' },
   { name: 'system', summary: 'Manage berth' },
 ];
 
