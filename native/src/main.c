@@ -51,6 +51,7 @@ static void usage(void) {
           "usage: berth-native create [--console-socket PATH] [--detach | --start-fifo PATH]\n"
           "       berth-native shim [--log FILE] [--exit-file FILE] [--console-socket PATH] [--forward]\n"
           "                         [--exit-command PATH [--exit-arg ARG]...]\n"
+          "       berth-native init -- COMMAND [ARG...]   (pid 1 for --init: forwards signals, reaps)\n"
           "       berth-native version\n"
           "The launch plan and the handshake come on fd 3 (see native/PLAN.md).\n");
   exit(125);
@@ -58,6 +59,7 @@ static void usage(void) {
 
 int main(int argc, char **argv) {
   if (argc < 2) usage();
+  if (!strcmp(argv[1], "init")) { int init_mode(int, char **); return init_mode(argc - 2, argv + 2); }
   if (!strcmp(argv[1], "version")) {
     printf("berth-native %d plan %d\n", BERTH_PROTOCOL, BERTH_PLAN_VERSION);
     return 0;

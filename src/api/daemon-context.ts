@@ -3,6 +3,7 @@
 // modules receive the context; a store added to the daemon is added here as a
 // field and created in daemon.ts.
 import type { StorageDriver } from '../snapshot/snapshotter.ts';
+import type { ContainerEngine } from './container-service.ts';
 import type { ImageService } from './image-service.ts';
 import type { Logger, LogLevel } from './logger.ts';
 import type { Router } from './router.ts';
@@ -40,6 +41,8 @@ export interface DaemonContext {
   readonly startedAt: Date;
   /** The image store, open while the daemon serves. */
   readonly images: ImageService;
+  /** Containers and volumes, open while the daemon serves. */
+  readonly containers: ContainerEngine;
 }
 
 /** A file under src/api/routes/ exports one of these and is listed in routes/index.ts. */

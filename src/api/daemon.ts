@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { BerthError, fromErrno } from '../util/errors.ts';
 import { BERTH_VERSION } from './build-info.ts';
+import { containerEngine } from './container-service.ts';
 import type { DaemonConfig, DaemonContext, RouteModule, Service } from './daemon-context.ts';
 import { imageService } from './image-service.ts';
 import type { Logger } from './logger.ts';
@@ -36,10 +37,11 @@ interface Composition {
 function composeDaemon(config: DaemonConfig, log: Logger, engineId: string): Composition {
   const stats = new SystemStats();
   const images = imageService(config, log);
-  const services: Service[] = [images];
+  const containers = containerEngine(config, log, images);
+  const services: Service[] = [images, containers];
   stats.provideImages(() => images.store.count());
   stats.provideStorageDriver(() => images.driverFacts());
-  const context: DaemonContext = { config, log, stats, engineId, startedAt: new Date(), images };
+  const context: DaemonContext = { config, log, stats, engineId, startedAt: new Date(), images, containers };
   return { context, services, routes: ROUTE_MODULES };
 }
 

@@ -20,6 +20,8 @@ export const DATABASE_NAME = 'berth.db';
 export interface ImageService extends Service {
   /** The open store. Unavailable before the daemon opened it and after it closed it. */
   readonly store: ImageStore;
+  /** The root's metadata database, shared by the stores of the root. */
+  readonly db: Db;
   /** The storage driver in Docker's words (`overlay2`, `vfs`) and its facts, for /info. */
   driverFacts(): Promise<StorageDriverFacts>;
 }
@@ -58,6 +60,10 @@ export function imageService(config: DaemonConfig, log: Logger): ImageService {
     get store(): ImageStore {
       if (!store) throw new BerthError('Unavailable', 'the image store is not open');
       return store;
+    },
+    get db(): Db {
+      if (!db) throw new BerthError('Unavailable', 'the metadata database is not open');
+      return db;
     },
     async open() {
       db = openDatabase(join(config.root, DATABASE_NAME));

@@ -1,7 +1,8 @@
 // What a route handler gets: the request, its decoded path parameters and query,
 // the negotiated API version, and helpers to read a body and send a response.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import { Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readJsonBody } from './body.ts';
 import type { Logger } from './logger.ts';
@@ -32,8 +33,30 @@ export class RequestContext {
     this.log = init.log;
   }
 
+  #hijacked = false;
+
   get responded(): boolean {
-    return this.res.headersSent || this.res.writableEnded;
+    return this.#hijacked || this.res.headersSent || this.res.writableEnded;
+  }
+
+  /**
+   * Take over the connection for a raw two-way stream (attach, exec start), as Docker
+   * does: with `Upgrade: tcp` the answer is `101 UPGRADED` and then the socket itself;
+   * without, a 200 whose body is the stream, with the request body as the input.
+   */
+  hijack(contentType: string): Duplex {
+    this.#hijacked = true;
+    const socket = this.res.socket as Socket | null;
+    if (this.req.headers.upgrade && socket) {
+      this.res.detachSocket(socket);
+      socket.write(
+        `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`,
+      );
+      return socket;
+    }
+    this.res.writeHead(200, { 'Content-Type': contentType });
+    this.res.flushHeaders();
+    return Duplex.from({ readable: this.req, writable: this.res });
   }
 
   bool(name: string, fallback = false): boolean {

@@ -1,7 +1,8 @@
 // The HTTP server of the Engine API on a unix socket: version prefix and
 // negotiation, Docker's response headers, routing, and errors as JSON messages.
 import { chmod } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { asBerthError, httpStatusOf } from '../util/errors.ts';
 import { compareApiVersions, MAX_API_VERSION, MIN_API_VERSION } from './api-version.ts';
 import type { Logger } from './logger.ts';
@@ -22,6 +23,8 @@ export class ApiServer {
   readonly #server: Server;
   #inFlight = 0;
   #closing = false;
+  /** Connections taken over by attach and exec: the HTTP server no longer tracks them. */
+  readonly #upgraded = new Set<Socket>();
 
   constructor(opts: ApiServerOptions) {
     this.#opts = opts;
@@ -34,6 +37,20 @@ export class ApiServer {
       this.#handle(req, res).catch((err) => {
         opts.log.error('request failed after the response started', { error: String(err) });
         res.destroy();
+      });
+    });
+    // attach and exec ask to upgrade the connection; they are routed like any request
+    // and take the socket over with ctx.hijack(), others answer on it as usual
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      if (head.length) socket.unshift(head);
+      this.#upgraded.add(socket);
+      socket.on('close', () => this.#upgraded.delete(socket));
+      const res = new ServerResponse(req);
+      res.assignSocket(socket);
+      res.shouldKeepAlive = false;
+      this.#handle(req, res).catch((err) => {
+        opts.log.error('upgraded request failed', { error: String(err) });
+        socket.destroy();
       });
     });
   }
@@ -74,6 +91,7 @@ export class ApiServer {
         requests: this.#inFlight,
       });
       this.#server.closeAllConnections();
+      for (const socket of this.#upgraded) socket.destroy();
       await closed;
     }
   }

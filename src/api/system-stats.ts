@@ -19,6 +19,19 @@ type Source<T> = () => T | Promise<T>;
 
 const NO_CONTAINERS: ContainerCounts = { total: 0, running: 0, paused: 0, stopped: 0 };
 
+/** Docker's counts of container states: running and paused apart, every other state (restarting too) stopped. */
+export function countContainers(statuses: Iterable<string>): ContainerCounts {
+  let total = 0;
+  let running = 0;
+  let paused = 0;
+  for (const s of statuses) {
+    total++;
+    if (s === 'running') running++;
+    else if (s === 'paused') paused++;
+  }
+  return { total, running, paused, stopped: total - running - paused };
+}
+
 export class SystemStats {
   #images: Source<number> = () => 0;
   #containers: Source<ContainerCounts> = () => NO_CONTAINERS;

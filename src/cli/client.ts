@@ -2,7 +2,7 @@
 // streamed bodies both ways, version negotiation, and the daemon's errors turned
 // back into BerthErrors.
 import { type IncomingMessage, request } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { compareApiVersions, MAX_API_VERSION, MIN_API_VERSION, minApiVersion } from '../api/api-version.ts';
 import { unixHostOf } from '../api/paths.ts';
 import { BerthError, codeOfHttpStatus, type ErrorCode, errnoOf } from '../util/errors.ts';
@@ -134,6 +134,42 @@ export class Client {
       } else {
         req.end(payload);
       }
+    });
+  }
+
+  /**
+   * Take the connection over for a raw two-way stream (attach, exec start): the request
+   * asks to upgrade to `tcp`, and the socket is the stream from then on.
+   */
+  hijack(method: string, path: string, opts: RequestOptions = {}): Promise<Duplex> {
+    const fullPath = `/v${this.#apiVersion}${path}${encodeQuery(opts.query)}`;
+    const payload = opts.json === undefined ? '' : JSON.stringify(opts.json);
+    const headers: Record<string, string> = {
+      Connection: 'Upgrade',
+      Upgrade: 'tcp',
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(payload)),
+    };
+    return new Promise((resolve, reject) => {
+      const req = request({ socketPath: this.socketPath, method, path: fullPath, headers, agent: false });
+      req.on('upgrade', (_res, socket, head) => {
+        if (head.length) socket.unshift(head);
+        resolve(socket);
+      });
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        readAll(res).then(
+          (text) =>
+            reject(
+              status >= 400
+                ? this.#errorOf(status, text)
+                : new BerthError('Internal', `${path}: not upgraded (${status})`),
+            ),
+          reject,
+        );
+      });
+      req.on('error', (err) => reject(this.#connectionError(err)));
+      req.end(payload);
     });
   }
 

@@ -90,16 +90,20 @@ export interface RunResult {
 export function run(
   file: string,
   args: readonly string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { env: opts.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      env: opts.env ?? cleanEnv(),
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => {
+    child.stdout?.on('data', (d) => {
       stdout += d;
     });
-    child.stderr.on('data', (d) => {
+    child.stderr?.on('data', (d) => {
       stderr += d;
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
@@ -112,9 +116,13 @@ export function run(
 }
 
 /** Run the built `bin/berth` with `args` and the given extra environment. */
-export function runBerth(args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
+export function runBerth(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   ensureBuilt();
-  return run(process.execPath, [BERTH_BIN, ...args], { env: cleanEnv(env) });
+  return run(process.execPath, [BERTH_BIN, ...args], { env: cleanEnv(env), ...opts });
 }
 
 export interface TempDirs {

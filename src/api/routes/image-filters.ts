@@ -6,7 +6,7 @@
 import type { ImageRecord, ImageStore } from '../../image/image-store.ts';
 import { familiarName, parseReference } from '../../oci/reference.ts';
 import { invalidArgument } from '../../util/errors.ts';
-import { parseFilterTime, parseTimeNanos } from '../filter-time.ts';
+import { parseFilterTime, parseTimeNanos } from '../../util/time.ts';
 import type { Filters } from '../query.ts';
 import { familiar } from './image-views.ts';
 

@@ -2,7 +2,7 @@
 // in the request body (fromSrc=-) or from an http(s) URL the daemon downloads,
 // streamed straight into the image store. The answer is Docker's JSON message
 // stream, ending with the new image's ID as a status. Pulling (fromImage) is
-// the registry client's work and answers NotImplemented until it exists.
+// the registry client's (routes/distribution.ts), which passes imports on here.
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { applyChanges } from '../../image/config-changes.ts';
@@ -84,9 +84,6 @@ export async function createImage(ctx: RequestContext, daemon: DaemonContext): P
 }
 
 async function create(ctx: RequestContext, daemon: DaemonContext, body: Readable): Promise<void> {
-  if (ctx.string('fromImage')) {
-    throw new BerthError('NotImplemented', 'pulling from a registry is not implemented yet');
-  }
   const src = ctx.string('fromSrc');
   if (!src) throw invalidArgument('POST /images/create needs fromImage (pull) or fromSrc (import)');
   const repo = ctx.string('repo') ?? '';

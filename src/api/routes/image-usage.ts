@@ -7,7 +7,7 @@ import { chainIds } from '../../image/chain-id.ts';
 import type { ImageRecord, ImageStore, RemoveReport } from '../../image/image-store.ts';
 import type { ImageConfig, Manifest } from '../../oci/descriptor.ts';
 import { isBerthError } from '../../util/errors.ts';
-import { parseFilterTime } from '../filter-time.ts';
+import { parseFilterTime } from '../../util/time.ts';
 import type { Filters } from '../query.ts';
 import { boolFilter, createdNanos, labelsMatch, PRUNE_FILTERS } from './image-filters.ts';
 import { familiar } from './image-views.ts';

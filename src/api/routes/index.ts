@@ -1,8 +1,17 @@
 // Every route module the daemon serves, registered in this order. Add a file per
 // area (images.ts, containers.ts) and list it here.
 import type { RouteModule } from '../daemon-context.ts';
+import { containerRoutes } from './containers.ts';
+import { distributionRoutes } from './distribution.ts';
 import { imageRoutes } from './images.ts';
 import { systemRoutes } from './system.ts';
 import { systemDfRoutes } from './system-df.ts';
 
-export const ROUTE_MODULES: readonly RouteModule[] = [systemRoutes, systemDfRoutes, imageRoutes];
+export const ROUTE_MODULES: readonly RouteModule[] = [
+  systemRoutes,
+  systemDfRoutes,
+  // before imageRoutes: it takes POST /images/create with fromImage (pull) and passes imports on
+  distributionRoutes,
+  imageRoutes,
+  containerRoutes,
+];

@@ -1,14 +1,19 @@
 // GET /system/df: disk usage by kind. Images come from the image store, with
-// their shared sizes and container counts; containers, volumes and the build
-// cache are empty until berth has them. `type` (API 1.42) asks for some kinds
-// only; the others are left out of the answer.
+// their shared sizes and container counts; containers with the size of their
+// writable layer (SizeRw) and of their whole root filesystem (SizeRootFs); volumes
+// with their size and how many containers refer to them (UsageData). The build
+// cache is empty until berth has one. `type` (API 1.42) asks for some kinds only;
+// the others are left out of the answer.
 
 import { invalidArgument } from '../../util/errors.ts';
 import { compareApiVersions } from '../api-version.ts';
 import type { RouteModule } from '../daemon-context.ts';
 import { Filters } from '../query.ts';
+import { containerSizeRw } from './container-admin.ts';
+import { containerSummary } from './container-views.ts';
 import { layersOfImages, layersSize } from './image-usage.ts';
 import { listImages } from './images.ts';
+import { volumeWithUsage } from './volumes.ts';
 
 const KINDS = ['container', 'image', 'volume', 'build-cache'] as const;
 
@@ -32,8 +37,28 @@ export const systemDfRoutes: RouteModule = (router, daemon) => {
         ctx.apiVersion,
       );
     }
-    if (wants('container')) out.Containers = [];
-    if (wants('volume')) out.Volumes = [];
+    if (wants('container')) {
+      const svc = await daemon.containers.get();
+      const store = daemon.images.store;
+      const records = svc.list();
+      const used = new Set(records.map((r) => r.imageId));
+      const layers = await layersOfImages(
+        store,
+        store.list().filter((i) => used.has(i.id)),
+      );
+      const imageSize = (id: string) => (layers.get(id) ?? []).reduce((n, l) => n + l.size, 0);
+      const now = Date.now();
+      out.Containers = await Promise.all(
+        records.map(async (r) => {
+          const sizeRw = await containerSizeRw(svc, r);
+          return { ...containerSummary(r, now), SizeRw: sizeRw, SizeRootFs: sizeRw + imageSize(r.imageId) };
+        }),
+      );
+    }
+    if (wants('volume')) {
+      const svc = await daemon.containers.get();
+      out.Volumes = await Promise.all(daemon.containers.volumes.list().map((v) => volumeWithUsage(v, svc)));
+    }
     if (wants('build-cache')) out.BuildCache = [];
     return out;
   });

@@ -1,9 +1,11 @@
 // System endpoints: /_ping, /version and /info, in the shapes Docker clients read.
+import { isBerthError } from '../../util/errors.ts';
 import { compareApiVersions, MAX_API_VERSION, MIN_API_VERSION } from '../api-version.ts';
 import { BERTH_VERSION, buildTimeOf, GIT_COMMIT, goArch } from '../build-info.ts';
 import type { DaemonContext, RouteModule } from '../daemon-context.ts';
 import type { RequestContext } from '../request-context.ts';
 import { cgroupFeatures, type MachineFacts, machineFacts, networkFacts } from '../system-info.ts';
+import { type ContainerCounts, countContainers } from '../system-stats.ts';
 
 const ping = (ctx: RequestContext): void => {
   ctx.res.setHeader('Builder-Version', '1');
@@ -145,8 +147,19 @@ export async function infoBody(daemon: DaemonContext, machine: MachineFacts, api
   return info;
 }
 
+/** The engine's containers as /info counts them; none while the engine is not open. */
+function engineCounts(daemon: DaemonContext): ContainerCounts {
+  try {
+    return countContainers(daemon.containers.service.list().map((r) => r.state.Status));
+  } catch (err) {
+    if (isBerthError(err, 'Unavailable')) return countContainers([]);
+    throw err;
+  }
+}
+
 export const systemRoutes: RouteModule = (router, daemon) => {
   const machine = machineFacts();
+  daemon.stats.provideContainers(() => engineCounts(daemon));
   router.add(['GET', 'HEAD'], '/_ping', ping);
   router.get('/version', () => versionBody(machine));
   router.get('/info', (ctx) => infoBody(daemon, machine, ctx.apiVersion));

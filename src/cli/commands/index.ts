@@ -1,6 +1,16 @@
 // Every command berth has, and the management groups they fall in. Add a command
 // file to this folder and list its export in COMMANDS.
 import type { Command, CommandGroup } from '../command.ts';
+import {
+  killCommand,
+  pauseCommand,
+  renameCommand,
+  restartCommand,
+  rmCommand,
+  stopCommand,
+  unpauseCommand,
+  waitCommand,
+} from './container-lifecycle.ts';
 import { daemonCommand } from './daemon.ts';
 import { helpCommand } from './help.ts';
 import { historyCommand } from './history.ts';
@@ -8,11 +18,19 @@ import { imagePruneCommand } from './image-prune.ts';
 import { imagesCommand } from './images.ts';
 import { importCommand } from './import.ts';
 import { infoCommand } from './info.ts';
-import { imageInspectCommand, inspectCommand } from './inspect.ts';
+import { containerInspectCommand, imageInspectCommand, inspectCommand } from './inspect.ts';
 import { loadCommand } from './load.ts';
+import { loginCommand } from './login.ts';
+import { logoutCommand } from './logout.ts';
+import { logsCommand } from './logs.ts';
+import { psCommand } from './ps.ts';
+import { pullCommand } from './pull.ts';
+import { pushCommand } from './push.ts';
 import { registryGcCommand, registryServeCommand } from './registry.ts';
 import { rmiCommand } from './rmi.ts';
+import { createCommand, runCommand } from './run.ts';
 import { saveCommand } from './save.ts';
+import { startCommand } from './start.ts';
 import { systemDfCommand } from './system-df.ts';
 import { tagCommand } from './tag.ts';
 import { versionCommand } from './version.ts';
@@ -27,9 +45,27 @@ export const COMMANDS: readonly Command<any>[] = [
   rmiCommand,
   inspectCommand,
   imageInspectCommand,
+  containerInspectCommand,
+  runCommand,
+  createCommand,
+  psCommand,
+  startCommand,
+  stopCommand,
+  restartCommand,
+  killCommand,
+  pauseCommand,
+  unpauseCommand,
+  rmCommand,
+  renameCommand,
+  waitCommand,
+  logsCommand,
   historyCommand,
   saveCommand,
   loadCommand,
+  pullCommand,
+  pushCommand,
+  loginCommand,
+  logoutCommand,
   imagePruneCommand,
   systemDfCommand,
   registryServeCommand,

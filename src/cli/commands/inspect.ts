@@ -1,8 +1,8 @@
-// `berth image inspect IMAGE...` and `berth inspect NAME...`: the daemon's
-// JSON of each, as a JSON array indented by four spaces, or each through
-// --format. Names not found are reported after what was found (the array is
-// printed even when empty, as Docker prints `[]`). `inspect` looks names up as
-// images only, until berth has containers, networks and volumes.
+// `berth image inspect`, `container inspect`, `volume inspect` and `berth inspect
+// NAME...`: the daemon's JSON of each, as a JSON array indented by four spaces,
+// or each through --format. Names not found are reported after what was found
+// (the array is printed even when empty, as Docker prints `[]`). `inspect` looks
+// a name up as a container, then an image, then a volume, as Docker does.
 import { EXIT_BERTH_FAILED, invalidArgument, isBerthError } from '../../util/errors.ts';
 import type { Client } from '../client.ts';
 import { isDaemonError } from '../client.ts';
@@ -22,20 +22,38 @@ interface Found {
   readonly errors: string[];
 }
 
-async function inspectImages(
+type Kind = 'container' | 'image' | 'volume';
+
+const PATHS: Record<Kind, (name: string) => string> = {
+  container: (n) => `/containers/${encodeURIComponent(n)}/json`,
+  image: (n) => `/images/${imagePath(n)}/json`,
+  volume: (n) => `/volumes/${encodeURIComponent(n)}`,
+};
+
+async function inspectObjects(
   client: Client,
   names: readonly string[],
+  kinds: readonly Kind[],
   notFound: (name: string, message: string) => string,
+  query?: Record<string, string | undefined>,
 ) {
   const found: Found = { items: [], errors: [] };
   for (const name of names) {
-    try {
-      found.items.push(await client.get(`/images/${imagePath(name)}/json`));
-    } catch (err) {
-      if (isBerthError(err, 'NotFound')) found.errors.push(notFound(name, err.message));
-      else if (isDaemonError(err)) found.errors.push(`Error response from daemon: ${err.message}`);
-      else throw err;
+    let last: unknown;
+    for (const kind of kinds) {
+      try {
+        found.items.push(await client.get(PATHS[kind](name), kind === 'container' ? query : undefined));
+        last = undefined;
+        break;
+      } catch (err) {
+        last = err;
+        if (!isBerthError(err, 'NotFound')) break;
+      }
     }
+    if (last === undefined) continue;
+    if (isBerthError(last, 'NotFound')) found.errors.push(notFound(name, (last as Error).message));
+    else if (isDaemonError(last)) found.errors.push(`Error response from daemon: ${last.message}`);
+    else throw last;
   }
   return found;
 }
@@ -59,10 +77,33 @@ export const imageInspectCommand = defineCommand({
   options: { format: INSPECT_FORMAT_OPTION },
   async run(ctx) {
     const client = await ctx.client();
-    const found = await inspectImages(
+    const found = await inspectObjects(
       client,
       ctx.args,
+      ['image'],
       (_name, message) => `Error response from daemon: ${message}`,
+    );
+    return print(ctx, found, ctx.options.format);
+  },
+});
+
+export const containerInspectCommand = defineCommand({
+  name: 'container inspect',
+  summary: 'Display detailed information on one or more containers',
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  args: { min: 1 },
+  options: {
+    format: INSPECT_FORMAT_OPTION,
+    size: { type: 'boolean', short: 's', help: 'Display total file sizes' },
+  },
+  async run(ctx) {
+    const client = await ctx.client();
+    const found = await inspectObjects(
+      client,
+      ctx.args,
+      ['container'],
+      (_name, message) => `Error response from daemon: ${message}`,
+      { size: ctx.options.size ? '1' : undefined },
     );
     return print(ctx, found, ctx.options.format);
   },
@@ -93,13 +134,18 @@ export const inspectCommand = defineCommand({
   },
   async run(ctx) {
     const type = ctx.options.type;
-    if (type !== undefined && type !== 'image') {
+    const kinds: Kind[] = ['container', 'image', 'volume'];
+    if (type !== undefined && !kinds.includes(type as Kind)) {
       if (!OBJECT_TYPES.includes(type)) throw invalidArgument(`"${type}" is not a valid value for --type`);
-      throw invalidArgument(`inspecting objects of type ${type} is not supported yet: berth inspects images`);
+      throw invalidArgument(`inspecting objects of type ${type} is not supported: berth has no ${type}s`);
     }
     const client = await ctx.client();
-    const found = await inspectImages(client, ctx.args, (name) =>
-      type === 'image' ? `Error: No such image: ${name}` : `Error: No such object: ${name}`,
+    const found = await inspectObjects(
+      client,
+      ctx.args,
+      type ? [type as Kind] : kinds,
+      (name) => (type ? `Error: No such ${type}: ${name}` : `Error: No such object: ${name}`),
+      { size: ctx.options.size ? '1' : undefined },
     );
     return print(ctx, found, ctx.options.format);
   },

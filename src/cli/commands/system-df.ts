@@ -1,7 +1,8 @@
 // `berth system df`: disk usage by kind (images, containers, local volumes,
-// build cache), and with -v each image, as `docker system df` shows it.
-// Containers, volumes and the build cache are empty until berth has them.
+// build cache), and with -v each image, container and volume, as `docker system
+// df` shows it. The build cache is empty until berth has one.
 import { defineCommand } from '../command.ts';
+import { type ContainerSummary, psRow } from '../container/ps-format.ts';
 import { formatList } from '../output/format.ts';
 import { alignTabbed } from '../output/table.ts';
 import { Template } from '../output/template.ts';
@@ -14,12 +15,13 @@ import {
   isDangling,
   splitTag,
 } from './image-format.ts';
+import { VOLUME_HEADERS, type VolumeJson, volumeRow } from './volume.ts';
 
 interface DiskUsage {
   LayersSize?: number;
   Images?: ImageSummary[] | null;
-  Containers?: unknown[] | null;
-  Volumes?: unknown[] | null;
+  Containers?: ContainerSummary[] | null;
+  Volumes?: VolumeJson[] | null;
   BuildCache?: unknown[] | null;
 }
 
@@ -31,10 +33,64 @@ const DF_HEADERS = {
   Size: 'SIZE',
   Reclaimable: 'RECLAIMABLE',
 };
+const VERBOSE_CONTAINERS =
+  '{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}';
+const CONTAINER_HEADERS = {
+  ID: 'CONTAINER ID',
+  Image: 'IMAGE',
+  Command: 'COMMAND',
+  LocalVolumes: 'LOCAL VOLUMES',
+  Size: 'SIZE',
+  RunningFor: 'CREATED',
+  Status: 'STATUS',
+  Names: 'NAMES',
+};
 const VERBOSE_IMAGES =
   '{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}';
 
 const size4 = (n: number) => humanSizeDigits(n, 4);
+
+/** Docker's RECLAIMABLE: the size, and its share of the total when there is any. */
+const reclaimableText = (reclaimable: number, total: number) =>
+  total > 0 ? `${size4(reclaimable)} (${Math.floor((reclaimable * 100) / total)}%)` : size4(reclaimable);
+
+const ACTIVE_STATES = ['running', 'paused', 'restarting'];
+
+function containersRow(du: DiskUsage) {
+  const list = du.Containers ?? [];
+  let total = 0;
+  let reclaimable = 0;
+  for (const c of list) {
+    total += c.SizeRw ?? 0;
+    if (!ACTIVE_STATES.includes(c.State ?? '')) reclaimable += c.SizeRw ?? 0;
+  }
+  return {
+    Active: String(list.filter((c) => ACTIVE_STATES.includes(c.State ?? '')).length),
+    Reclaimable: reclaimableText(reclaimable, total),
+    Size: size4(total),
+    TotalCount: String(list.length),
+    Type: 'Containers',
+  };
+}
+
+function volumesRow(du: DiskUsage) {
+  const list = du.Volumes ?? [];
+  let total = 0;
+  let reclaimable = 0;
+  for (const v of list) {
+    const size = v.UsageData?.Size ?? -1;
+    if (size === -1) continue;
+    total += size;
+    if ((v.UsageData?.RefCount ?? 0) === 0) reclaimable += size;
+  }
+  return {
+    Active: String(list.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length),
+    Reclaimable: reclaimableText(reclaimable, total),
+    Size: size4(total),
+    TotalCount: String(list.length),
+    Type: 'Local Volumes',
+  };
+}
 
 /** The summary rows, with Docker's reclaimable sums (in-use images count only their unique size). */
 function summaryRows(du: DiskUsage) {
@@ -62,8 +118,8 @@ function summaryRows(du: DiskUsage) {
       TotalCount: String(images.length),
       Type: 'Images',
     },
-    empty('Containers', du.Containers?.length ?? 0),
-    empty('Local Volumes', du.Volumes?.length ?? 0),
+    containersRow(du),
+    volumesRow(du),
     empty('Build Cache', du.BuildCache?.length ?? 0),
   ];
 }
@@ -112,10 +168,15 @@ export const systemDfCommand = defineCommand({
       ctx.stdout.write(formatList(summaryRows(du), { format, defaultTable: DF_TABLE, headers: DF_HEADERS }));
       return 0;
     }
+    const now = Date.now();
+    // the layer alone: Docker leaves the virtual size out of df
+    const containerRows = (trunc: boolean) =>
+      (du.Containers ?? []).map((c) => psRow({ ...c, SizeRootFs: 0 }, { trunc, now }));
+    const volumeRows = (du.Volumes ?? []).map(volumeRow);
     if (format === 'json') {
       const images = verboseImageRows(du, false);
       ctx.stdout.write(
-        `${JSON.stringify({ Images: images, Containers: [], Volumes: [], BuildCache: [] })}\n`,
+        `${JSON.stringify({ Images: images, Containers: containerRows(false), Volumes: volumeRows, BuildCache: [] })}\n`,
       );
       return 0;
     }
@@ -123,9 +184,9 @@ export const systemDfCommand = defineCommand({
     let out = 'Images space usage:\n\n';
     out += table(VERBOSE_IMAGES, { ...IMAGE_HEADERS, Containers: 'CONTAINERS' }, images);
     out += '\nContainers space usage:\n\n';
-    out += table('CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES', {}, []);
+    out += table(VERBOSE_CONTAINERS, CONTAINER_HEADERS, containerRows(true));
     out += '\nLocal Volumes space usage:\n\n';
-    out += table('VOLUME NAME\tLINKS\tSIZE', {}, []);
+    out += table('{{.Name}}\t{{.Links}}\t{{.Size}}', VOLUME_HEADERS, volumeRows);
     out += `\nBuild cache usage: ${humanSize(0)}\n\n`;
     out += table('CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED', {}, []);
     ctx.stdout.write(out);

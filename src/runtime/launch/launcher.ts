@@ -170,7 +170,14 @@ export async function launch(plan: LaunchPlan, opts: LaunchOptions = {}): Promis
       ),
     ),
   );
-  if (shim) child.unref();
+  // The shim double-forks, so the process we spawned exits at once, and Node destroys a
+  // child's stdin when it exits: keep our own reference and take it off the child, so the
+  // shim's (and the container's) stdin stays writable.
+  const stdin = child.stdin;
+  if (shim) {
+    child.unref();
+    child.stdin = null;
+  }
   try {
     await spawned;
     hs.send(Msg.Plan, encoded);
@@ -184,7 +191,7 @@ export async function launch(plan: LaunchPlan, opts: LaunchOptions = {}): Promis
     return {
       pid,
       monitorPid,
-      stdin: child.stdin,
+      stdin,
       stdout: child.stdout,
       stderr: child.stderr,
       start() {

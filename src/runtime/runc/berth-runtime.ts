@@ -25,6 +25,7 @@ import { parseSpec } from '../spec/validate-config.ts';
 import { pidExists, processStartTime, processStateLetter } from '../state/proc-start-time.ts';
 import { type ContainerState, StateStore, toOciState } from '../state/state-store.ts';
 import { readBundle } from './bundle.ts';
+import { setConsoleSize } from './console-size.ts';
 import { execPlan } from './exec-plan.ts';
 import { runHooks } from './hooks.ts';
 import { withHome, withoutZeroLimits } from './runc-defaults.ts';
@@ -63,6 +64,12 @@ export class BerthRuntime implements Runtime {
   constructor(private readonly opts: BerthRuntimeOptions = {}) {
     this.store = new StateStore(opts.root);
     this.warn = opts.warn ?? (() => {});
+  }
+
+  /** Close every handshake this process holds; shims carry on without us (daemon shutdown). */
+  releaseAll(): void {
+    for (const h of this.held.values()) h.release();
+    this.held.clear();
   }
 
   /** The container's launched-but-not-started handle, when this process holds it. */
@@ -111,15 +118,17 @@ export class BerthRuntime implements Runtime {
           'InvalidArgument',
           'a detached container with a terminal needs a console socket',
         );
+      const monitored = opts.keepMonitor || !!opts.shim;
       handle = await launch(plan, {
         stdio: stdioOf(opts.stdio),
         consoleSocket: opts.consoleSocket,
         binary: this.opts.nativeBinary,
-        keeper: opts.keepMonitor ? 'monitor' : { startFifo: join(dir, START_FIFO) },
+        shim: opts.shim,
+        keeper: monitored ? 'monitor' : { startFifo: join(dir, START_FIFO) },
       });
       state.pid = handle.pid;
       state.pidStartTime = await processStartTime(handle.pid);
-      if (opts.keepMonitor) {
+      if (monitored) {
         state.shimPid = handle.monitorPid;
         state.shimStartTime = await processStartTime(handle.monitorPid);
       }
@@ -129,11 +138,11 @@ export class BerthRuntime implements Runtime {
       await runHooks('prestart', spec.hooks?.prestart, oci);
       await runHooks('createRuntime', spec.hooks?.createRuntime, oci);
       if (opts.pidFile) await writePidFile(opts.pidFile, handle.pid);
-      if (opts.keepMonitor) this.held.set(id, handle);
+      if (monitored) this.held.set(id, handle);
       return { pid: handle.pid };
     } catch (err) {
       handle?.release();
-      if (handle) await killAndWait(handle.pid, opts.keepMonitor ? handle.monitorPid : 0);
+      if (handle) await killAndWait(handle.pid, opts.keepMonitor || opts.shim ? handle.monitorPid : 0);
       await cgroups?.destroy().catch(() => {});
       await this.store.remove(id);
       throw err;
@@ -199,6 +208,12 @@ export class BerthRuntime implements Runtime {
     );
   }
 
+  /** Whether the kernel's OOM killer killed a process of the container (read before delete). */
+  async oomKilled(id: string): Promise<boolean> {
+    const state = await this.store.load(id);
+    return (await (await this.cgroupsOf(state)).oomKills()) > 0;
+  }
+
   async pids(id: string): Promise<number[]> {
     const state = await this.store.load(id);
     return (await this.cgroupsOf(state)).pids();
@@ -257,6 +272,7 @@ export class BerthRuntime implements Runtime {
       throw new BerthError('FailedPrecondition', 'cannot exec in a stopped container');
     if (status === 'paused') throw new BerthError('FailedPrecondition', 'cannot exec in a paused container');
     const spec = this.savedSpec(id);
+    if (opts.withoutSeccomp) delete spec.linux?.seccomp;
     const cg = await this.cgroupsOf(state);
     const plan: LaunchPlan = execPlan({
       spec,
@@ -272,13 +288,22 @@ export class BerthRuntime implements Runtime {
       keeper: opts.detach ? 'detach' : 'monitor',
     });
     try {
+      // as runc does: the terminal has its size before the program runs
+      if (proc.terminal && proc.consoleSize)
+        await setConsoleSize(handle.pid, proc.consoleSize).catch((e: Error) => this.warn(e.message));
       await handle.start();
     } catch (err) {
       handle.release();
       throw err;
     }
     if (opts.pidFile) await writePidFile(opts.pidFile, handle.pid);
-    return { pid: handle.pid, wait: () => handle.wait() };
+    return {
+      pid: handle.pid,
+      stdin: handle.stdin,
+      stdout: handle.stdout,
+      stderr: handle.stderr,
+      wait: () => handle.wait(),
+    };
   }
 
   async pause(id: string): Promise<void> {
@@ -316,7 +341,7 @@ export class BerthRuntime implements Runtime {
 /** runc's rules on terminals: a detached container's pty must go to a console socket. */
 function checkTerminal(spec: Spec, opts: CreateOptions): void {
   const terminal = !!spec.process?.terminal;
-  if (terminal && !opts.keepMonitor && !opts.consoleSocket)
+  if (terminal && !opts.keepMonitor && !opts.shim && !opts.consoleSocket)
     throw invalidArgument('cannot allocate tty if berth-runc will detach without setting console socket');
   if (!terminal && opts.consoleSocket)
     throw invalidArgument('cannot use console socket if berth-runc will not detach or allocate tty');

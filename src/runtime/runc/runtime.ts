@@ -1,13 +1,21 @@
 // The Runtime interface: runc's verbs as calls, so berthd drives berth's own runtime
 // in-process and berth-runc (or any OCI runtime command) through the same shape.
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ExitStatus } from '../launch/handshake.ts';
 import type { OciState, Process, Resources } from '../spec/types.ts';
 
 /** fds 0-2 for the container's process: 'inherit' passes ours through, as runc does. */
-export type StdioSpec = 'inherit' | [number | 'ignore', number | 'ignore', number | 'ignore'];
+export type StdioSpec = 'inherit' | [StdioEntry, StdioEntry, StdioEntry];
+type StdioEntry = number | 'ignore' | 'pipe';
+
+import type { ShimOptions } from '../launch/launcher.ts';
 
 export interface CreateOptions {
+  /**
+   * Run under berth-native's detached shim (berthd's containers): it holds the stdio, writes the
+   * json-file log and the exit file, and outlives this process. Implies keepMonitor.
+   */
+  shim?: ShimOptions;
   /** Where the container's init's pid is written. */
   pidFile?: string;
   /** A unix socket that receives the pty master when process.terminal is true. */
@@ -32,10 +40,16 @@ export interface ExecOptions {
   stdio?: StdioSpec;
   /** Do not wait: the process is handed to the caller's subreaper once it runs. */
   detach?: boolean;
+  /** Leave out the container's seccomp filter (`docker exec --privileged`). */
+  withoutSeccomp?: boolean;
 }
 
 export interface RunningProcess {
   readonly pid: number;
+  /** The process's ends of the stdio entries given as 'pipe' (with a terminal: its input and output). */
+  readonly stdin?: Writable | null;
+  readonly stdout?: Readable | null;
+  readonly stderr?: Readable | null;
   /** The exit status: code, or 128+signal for a fatal signal. */
   wait(): Promise<ExitStatus>;
 }

@@ -13,6 +13,7 @@ export {
 } from './actions.ts';
 export { decodeProgram, encodeProgram, type SockFilter } from './bpf.ts';
 export { type CompileOptions, compileSeccomp, compileSeccompProgram } from './compile.ts';
+export { defaultSeccompProfile } from './default-profile.ts';
 export {
   type DockerSeccompArchMapEntry,
   type DockerSeccompFilter,

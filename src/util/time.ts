@@ -1,7 +1,7 @@
 // Times in filters (`until`, `since` of events and prunes) as Docker reads
 // them, and the RFC 3339 times of image configs, both to nanoseconds since the
 // epoch so that two images created within the same millisecond still compare.
-import { invalidArgument } from '../util/errors.ts';
+import { invalidArgument } from './errors.ts';
 
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
@@ -70,4 +70,15 @@ export function parseFilterTime(value: string, name: string, now: number = Date.
   throw invalidArgument(
     `invalid filter '${name}=${value}': want a duration (24h), a Unix timestamp or an RFC 3339 date or time`,
   );
+}
+
+/**
+ * A `--since`/`--until` value as the docker CLI sends it: Unix seconds with nine
+ * digits of fraction (`1700000000.500000000`), from a duration before now, a Unix
+ * time or an RFC 3339 time.
+ */
+export function unixSecondsArg(value: string, name: string, now: number = Date.now()): string {
+  const ns = parseFilterTime(value, name, now);
+  const s = ns / NS_PER_S;
+  return `${s}.${(ns - s * NS_PER_S).toString().padStart(9, '0')}`;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseFilterTime, parseGoDuration, parseTimeNanos } from './filter-time.ts';
+import { parseFilterTime, parseGoDuration, parseTimeNanos } from './time.ts';
 
 describe('filter times', () => {
   it('reads RFC 3339 times to the nanosecond', () => {

@@ -1,0 +1,153 @@
+// Container names: Docker's rule for what a name may be, and a random
+// `adjective_surname` when the user gives none, as Docker makes them.
+import { randomInt } from 'node:crypto';
+import { invalidArgument } from '../util/errors.ts';
+
+const VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** The name without Docker's leading slash; refused when Docker would refuse it. */
+export function checkName(asked: string): string {
+  const name = asked.replace(/^\//, '');
+  if (!VALID_NAME.test(name))
+    throw invalidArgument(`Invalid container name (${asked}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  return name;
+}
+
+const ADJECTIVES = [
+  'agile',
+  'amber',
+  'bold',
+  'brave',
+  'bright',
+  'calm',
+  'clever',
+  'cosmic',
+  'crisp',
+  'curious',
+  'daring',
+  'eager',
+  'earnest',
+  'fair',
+  'fancy',
+  'fearless',
+  'festive',
+  'gentle',
+  'gifted',
+  'glad',
+  'golden',
+  'happy',
+  'hardy',
+  'honest',
+  'humble',
+  'jolly',
+  'keen',
+  'kind',
+  'lively',
+  'loyal',
+  'lucid',
+  'mellow',
+  'merry',
+  'mighty',
+  'modest',
+  'nimble',
+  'noble',
+  'patient',
+  'placid',
+  'plucky',
+  'polite',
+  'proud',
+  'quick',
+  'quiet',
+  'radiant',
+  'rapid',
+  'serene',
+  'sharp',
+  'shiny',
+  'silent',
+  'smart',
+  'snappy',
+  'solid',
+  'steady',
+  'sturdy',
+  'sunny',
+  'swift',
+  'tender',
+  'tidy',
+  'trusty',
+  'upbeat',
+  'vivid',
+  'warm',
+  'wise',
+  'witty',
+  'zealous',
+];
+
+const SURNAMES = [
+  'agnesi',
+  'babbage',
+  'banach',
+  'bohr',
+  'boole',
+  'cantor',
+  'cauchy',
+  'curie',
+  'darwin',
+  'dijkstra',
+  'einstein',
+  'euclid',
+  'euler',
+  'faraday',
+  'fermat',
+  'fermi',
+  'feynman',
+  'franklin',
+  'galileo',
+  'gauss',
+  'germain',
+  'goldberg',
+  'hamilton',
+  'hawking',
+  'hilbert',
+  'hopper',
+  'hypatia',
+  'jackson',
+  'johnson',
+  'kepler',
+  'knuth',
+  'kowalevski',
+  'lamarr',
+  'laplace',
+  'leibniz',
+  'lovelace',
+  'maxwell',
+  'meitner',
+  'mendel',
+  'mirzakhani',
+  'newton',
+  'noether',
+  'pascal',
+  'pasteur',
+  'planck',
+  'poincare',
+  'ramanujan',
+  'ritchie',
+  'shannon',
+  'somerville',
+  'tesla',
+  'thompson',
+  'torvalds',
+  'turing',
+  'volta',
+  'wiles',
+  'wozniak',
+  'yonath',
+];
+
+/** A random name that `taken` does not know yet. */
+export function randomName(taken: (name: string) => boolean): string {
+  for (let retry = 0; ; retry++) {
+    const base = `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${SURNAMES[randomInt(SURNAMES.length)]}`;
+    const name = retry > 10 ? `${base}${randomInt(10)}` : base;
+    if (!taken(name)) return name;
+  }
+}
