@@ -10,8 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findDocker, run, runBerth, type TempDirs, TestDaemon, tempDirs } from './helpers/berth.ts';
+import {
+  BERTH_BIN,
+  findDocker,
+  run,
+  runBerth,
+  type TempDirs,
+  TestDaemon,
+  tempDirs,
+} from './helpers/berth.ts';
 import { busyboxMissing, makeBusyboxTarball } from './helpers/busybox.ts';
+import { ptyMissing, runInPty } from './helpers/pty.ts';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (namespaces, overlayfs, cgroups)' : busyboxMissing();
 const IMAGE = 'busybox:ctr';
@@ -197,6 +206,26 @@ describe('berth container commands', { skip }, () => {
     assert.equal(await inspect('survivor', '{{.State.Status}} {{.State.ExitCode}}'), 'exited 137');
     await ok('rm', 'survivor');
     assert.deepEqual(readdirSync(join(dirs.root, 'containers')), []);
+  });
+
+  it('run -it gives the container a terminal, driven from a real pty', { skip: ptyMissing() }, async () => {
+    const env = { ...process.env, BERTH_HOST: `unix://${dirs.socket}` };
+    const r = runInPty(
+      [process.execPath, BERTH_BIN, 'run', '-it', '--rm', IMAGE, 'sh'],
+      'tty; echo "in $((6*7))"; exit 3\r',
+      env,
+    );
+    assert.equal(r.status, 3, r.output);
+    assert.match(r.output, /\/dev\/pts\/0\r\n/);
+    assert.match(r.output, /in 42\r\n/);
+    const docker = findDocker();
+    if (!docker) return;
+    const d = runInPty([docker, 'run', '-it', '--rm', IMAGE, 'sh'], 'echo "docker $((6*7))"; exit 4\r', {
+      ...process.env,
+      DOCKER_HOST: `unix://${dirs.socket}`,
+    });
+    assert.equal(d.status, 4, d.output);
+    assert.match(d.output, /docker 42\r\n/);
   });
 
   it('the docker CLI runs containers on berthd', {

@@ -29,6 +29,7 @@ import { checkName, randomName } from './names.ts';
 import { restartDelayMs, shouldRestart } from './restart-policy.ts';
 import { mountRootfs, unmountRootfs } from './rootfs-mount.ts';
 import { containerSpec } from './spec/index.ts';
+import { setTerminalSize } from './terminal-size.ts';
 import type { VolumeStore } from './volume-store.ts';
 
 export interface ContainerServiceOptions {
@@ -485,6 +486,17 @@ export class ContainerService {
     await this.o.runtime.resume(record.id);
     record.state.Status = 'running';
     this.store.save(record);
+  }
+
+  /**
+   * Set the size of a running container's terminal. The shim holds the pty's master; the
+   * slave is the init's fd 0, and a window size set on either end is the same terminal's.
+   */
+  async resize(ref: string, height: number, width: number): Promise<void> {
+    const record = this.resolve(ref);
+    if (record.state.Status !== 'running') throw conflict(`Container ${record.id} is not running`);
+    if (!record.request.Tty || height <= 0 || width <= 0) return;
+    await setTerminalSize(`/proc/${record.state.Pid}/fd/0`, height, width);
   }
 
   rename(ref: string, newName: string): void {

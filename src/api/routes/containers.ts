@@ -125,5 +125,11 @@ export const containerRoutes: RouteModule = (router, daemon) => {
     (await svc()).rename(ctx.params.id, name);
     ctx.noContent(204);
   });
+  router.post('/containers/{id}/resize', async (ctx) => {
+    const h = ctx.int('h', 0);
+    const w = ctx.int('w', 0);
+    await (await svc()).resize(ctx.params.id, h, w);
+    ctx.noContent(200);
+  });
   containerStreamRoutes(router, daemon);
 };

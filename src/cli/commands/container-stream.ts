@@ -39,6 +39,8 @@ export interface AttachOptions {
   stderr: Writable;
   tty: boolean;
   streams?: { stdin: boolean; stdout: boolean; stderr: boolean };
+  /** Called once the container runs (run -t sizes the container's terminal here). */
+  started?: () => void;
 }
 
 /**
@@ -80,6 +82,7 @@ export async function attachAndRun(
       throw err;
     }
   }
+  o.started?.();
   const result = await waited;
   await output;
   o.stdin?.unpipe(conn);

@@ -2,6 +2,7 @@
 // (cli/container), the image pulled when missing (as the docker CLI does it,
 // client-side: create, and on "No such image" pull and create again), then for
 // `run` either the new ID (-d) or attach, start, and the container's exit status.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BerthError, isBerthError } from '../../util/errors.ts';
 import type { Client } from '../client.ts';
@@ -86,6 +87,7 @@ export const runCommand = defineCommand({
         stdout: ctx.stdout,
         stderr: ctx.stderr,
         tty: plan.tty,
+        started: plan.tty ? () => followTerminalSize(client, id) : undefined,
         streams: {
           stdin: plan.attach.includes('stdin'),
           stdout: plan.attach.includes('stdout'),
@@ -105,9 +107,33 @@ export const runCommand = defineCommand({
   },
 });
 
-/** With -it, the local terminal passes keys through raw, as docker's does; returns the undo. */
+/** Keep the container's terminal the size of ours, as docker's client does. */
+function followTerminalSize(client: Client, id: string): void {
+  if (!process.stdout.isTTY) return;
+  const send = () =>
+    client
+      .request('POST', `/containers/${id}/resize`, {
+        query: { h: process.stdout.rows, w: process.stdout.columns },
+      })
+      .then(
+        (r) => r.resume(),
+        () => {},
+      );
+  send();
+  process.stdout.on('resize', send);
+}
+
+/**
+ * With -it, the local terminal passes keys through raw and prints the container's output
+ * as it comes, as docker's does (its raw mode also turns output processing off, which
+ * Node's does not: stty does that part). Returns the undo.
+ */
 function rawTerminal(on: boolean): () => void {
   if (!on || !process.stdin.isTTY) return () => {};
   process.stdin.setRawMode(true);
-  return () => process.stdin.setRawMode(false);
+  spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+  return () => {
+    spawnSync('stty', ['opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+    process.stdin.setRawMode(false);
+  };
 }

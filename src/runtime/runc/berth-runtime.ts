@@ -113,11 +113,6 @@ export class BerthRuntime implements Runtime {
         cgroupMounts: cgroups.mountSources(),
         noPivotRoot: opts.noPivot,
       });
-      if (spec.process?.terminal && !opts.keepMonitor && !opts.consoleSocket)
-        throw new BerthError(
-          'InvalidArgument',
-          'a detached container with a terminal needs a console socket',
-        );
       const monitored = opts.keepMonitor || !!opts.shim;
       handle = await launch(plan, {
         stdio: stdioOf(opts.stdio),
