@@ -129,7 +129,10 @@ describe('the volume endpoints on a VolumeStore', () => {
     const random = createVolume(store, {});
     assert.match(random.Name, /^[0-9a-f]{64}$/);
     assert.equal(store.get(random.Name)?.anonymous, false);
-    assert.throws(() => createVolume(store, { Name: 'x', DriverOpts: { bogus: '1' } }), /invalid option: "bogus"/);
+    assert.throws(
+      () => createVolume(store, { Name: 'x', DriverOpts: { bogus: '1' } }),
+      /invalid option: "bogus"/,
+    );
     assert.throws(
       () => createVolume(store, { Name: 'x', DriverOpts: { type: 'tmpfs' } }),
       /missing required option: "device"/,
@@ -164,6 +167,7 @@ describe('the volume endpoints on a VolumeStore', () => {
     writeFileSync(join(anon.mountpoint, 'f'), 'x'.repeat(1234));
     const busy = store.create(undefined).volume.name;
     used.set(busy, ['c2']);
+    used.set('web', ['c1']);
     store.create('named');
     assert.deepEqual(await pruneVolumes(store, users, filters(), '1.47'), {
       VolumesDeleted: [anon.name],
@@ -174,7 +178,8 @@ describe('the volume endpoints on a VolumeStore', () => {
       SpaceReclaimed: 0,
     });
     assert.deepEqual(
-      (await pruneVolumes(store, users, filters({ all: ['true'], 'label!': ['tier'] }), '1.47')).VolumesDeleted,
+      (await pruneVolumes(store, users, filters({ all: ['true'], 'label!': ['tier'] }), '1.47'))
+        .VolumesDeleted,
       ['named'],
     );
     store.create('old-client');
@@ -227,7 +232,12 @@ describe('the CLI texts', () => {
     assert.equal(row.Labels, 'a=1,b=2');
     assert.equal(row.Links, 'N/A');
     assert.equal(row.Size, 'N/A');
-    const df = volumeRow({ Name: 'v', Driver: 'local', Mountpoint: '/m', UsageData: { Size: 2500, RefCount: 2 } });
+    const df = volumeRow({
+      Name: 'v',
+      Driver: 'local',
+      Mountpoint: '/m',
+      UsageData: { Size: 2500, RefCount: 2 },
+    });
     assert.deepEqual([df.Links, df.Size], ['2', '2.5kB']);
   });
 });

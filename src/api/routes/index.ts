@@ -1,11 +1,14 @@
 // Every route module the daemon serves, registered in this order. Add a file per
 // area (images.ts, containers.ts) and list it here.
 import type { RouteModule } from '../daemon-context.ts';
+import { buildRoutes } from './build.ts';
+import { containerAdminRoutes } from './container-admin.ts';
 import { containerRoutes } from './containers.ts';
 import { distributionRoutes } from './distribution.ts';
 import { imageRoutes } from './images.ts';
 import { systemRoutes } from './system.ts';
 import { systemDfRoutes } from './system-df.ts';
+import { volumeRoutes } from './volumes.ts';
 
 export const ROUTE_MODULES: readonly RouteModule[] = [
   systemRoutes,
@@ -14,4 +17,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   distributionRoutes,
   imageRoutes,
   containerRoutes,
+  containerAdminRoutes,
+  volumeRoutes,
+  buildRoutes,
 ];

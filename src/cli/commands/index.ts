@@ -1,6 +1,7 @@
 // Every command berth has, and the management groups they fall in. Add a command
 // file to this folder and list its export in COMMANDS.
 import type { Command, CommandGroup } from '../command.ts';
+import { buildCommand } from './build.ts';
 import {
   killCommand,
   pauseCommand,
@@ -11,6 +12,7 @@ import {
   unpauseCommand,
   waitCommand,
 } from './container-lifecycle.ts';
+import { containerPruneCommand } from './container-prune.ts';
 import { daemonCommand } from './daemon.ts';
 import { helpCommand } from './help.ts';
 import { historyCommand } from './history.ts';
@@ -32,8 +34,17 @@ import { createCommand, runCommand } from './run.ts';
 import { saveCommand } from './save.ts';
 import { startCommand } from './start.ts';
 import { systemDfCommand } from './system-df.ts';
+import { systemPruneCommand } from './system-prune.ts';
 import { tagCommand } from './tag.ts';
+import { updateCommand } from './update.ts';
 import { versionCommand } from './version.ts';
+import {
+  volumeCreateCommand,
+  volumeInspectCommand,
+  volumeLsCommand,
+  volumePruneCommand,
+  volumeRmCommand,
+} from './volume.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: commands differ in their option types; main treats them alike
 export const COMMANDS: readonly Command<any>[] = [
@@ -62,12 +73,21 @@ export const COMMANDS: readonly Command<any>[] = [
   historyCommand,
   saveCommand,
   loadCommand,
+  buildCommand,
   pullCommand,
   pushCommand,
   loginCommand,
   logoutCommand,
   imagePruneCommand,
   systemDfCommand,
+  systemPruneCommand,
+  containerPruneCommand,
+  updateCommand,
+  volumeCreateCommand,
+  volumeLsCommand,
+  volumeInspectCommand,
+  volumeRmCommand,
+  volumePruneCommand,
   registryServeCommand,
   registryGcCommand,
   daemonCommand,
@@ -79,6 +99,7 @@ export const GROUPS: readonly CommandGroup[] = [
   { name: 'image', summary: 'Manage images' },
   { name: 'registry', summary: 'Run and maintain an image registry server' },
   { name: 'system', summary: 'Manage berth' },
+  { name: 'volume', summary: 'Manage volumes' },
 ];
 
 export type Lookup =

@@ -2,6 +2,7 @@
 // build cache), and with -v each image, container and volume, as `docker system
 // df` shows it. The build cache is empty until berth has one.
 import { defineCommand } from '../command.ts';
+import { goJson } from '../container/go-values.ts';
 import { type ContainerSummary, psRow } from '../container/ps-format.ts';
 import { formatList } from '../output/format.ts';
 import { alignTabbed } from '../output/table.ts';
@@ -176,7 +177,7 @@ export const systemDfCommand = defineCommand({
     if (format === 'json') {
       const images = verboseImageRows(du, false);
       ctx.stdout.write(
-        `${JSON.stringify({ Images: images, Containers: containerRows(false), Volumes: volumeRows, BuildCache: [] })}\n`,
+        `${goJson({ Images: images, Containers: containerRows(false), Volumes: volumeRows, BuildCache: [] })}\n`,
       );
       return 0;
     }
