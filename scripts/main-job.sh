@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# berth's main job, end to end, on this machine: make a busybox root filesystem
-# from Debian's busybox-static, import it as an image, run a container from it
-# (its writes go to the container's own layer, the image stays as it was), and
-# save the image. (Building it from a Dockerfile comes with the builder.)
+# berth's main job, end to end, on this machine: make a busybox base image from
+# Debian's busybox-static, build examples/hello/Dockerfile on it, and run
+# containers from the result (their writes go to each container's own layer; the
+# image stays as it was); then save the image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 berth=bin/berth
@@ -11,12 +11,14 @@ trap 'rm -rf "$work"' EXIT
 
 mkdir -p "$work/rootfs/bin" "$work/rootfs/etc"
 cp /bin/busybox "$work/rootfs/bin/busybox"
-for applet in sh ls cat echo hostname; do ln -s busybox "$work/rootfs/bin/$applet"; done
+for applet in sh ls cat echo hostname mkdir; do ln -s busybox "$work/rootfs/bin/$applet"; done
 echo 'root:x:0:0:root:/root:/bin/sh' > "$work/rootfs/etc/passwd"
 
 "$berth" import --change 'CMD ["sh"]' "$work/rootfs" busybox:demo
-"$berth" images busybox
-"$berth" run --rm --name berth-demo busybox:demo sh -c 'echo "hello from $(hostname), a berth container"; echo note > /written-here; ls /'
-"$berth" run --rm busybox:demo sh -c 'test ! -e /written-here && echo "a new container starts from the unchanged image"'
-"$berth" save -o busybox-demo.tar busybox:demo
-echo "saved busybox:demo to $(pwd)/busybox-demo.tar ($(du -h busybox-demo.tar | cut -f1))"
+"$berth" build -t hello:demo examples/hello
+"$berth" images
+"$berth" run --rm hello:demo
+"$berth" run --rm --name berth-demo hello:demo sh -c 'echo "hello from $(hostname), a berth container"; echo note > /written-here; ls /'
+"$berth" run --rm hello:demo sh -c 'test ! -e /written-here && echo "a new container starts from the unchanged image"'
+"$berth" save -o hello-demo.tar hello:demo
+echo "saved hello:demo to $(pwd)/hello-demo.tar ($(du -h hello-demo.tar | cut -f1))"
