@@ -171,12 +171,58 @@ async function blkioV2(dir: string): Promise<{ serviceBytes: BlkioEntry[] }> {
   return { serviceBytes: parseIoStat(await readControlIfExists(join(dir, 'io.stat'))) };
 }
 
-const EMPTY_CPU = {
+/** Docker's cpu_stats (and precpu_stats). */
+export interface DockerCpuStats {
+  cpu_usage: {
+    total_usage: number;
+    percpu_usage?: number[];
+    usage_in_kernelmode: number;
+    usage_in_usermode: number;
+  };
+  system_cpu_usage?: number;
+  online_cpus?: number;
+  throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
+}
+
+/** Docker's memory_stats: empty for a container that is not running. */
+export interface DockerMemoryStats {
+  usage?: number;
+  max_usage?: number;
+  stats?: Record<string, number>;
+  failcnt?: number;
+  limit?: number;
+}
+
+/** Docker's stats document (`networks` left out: berth's containers have none to report). */
+export interface StatsDocument {
+  read: string;
+  preread: string;
+  pids_stats: { current?: number; limit?: number };
+  blkio_stats: {
+    io_service_bytes_recursive: BlkioEntry[] | null;
+    io_serviced_recursive: BlkioEntry[] | null;
+    io_queue_recursive: null;
+    io_service_time_recursive: null;
+    io_wait_time_recursive: null;
+    io_merged_recursive: null;
+    io_time_recursive: null;
+    sectors_recursive: null;
+  };
+  num_procs: number;
+  storage_stats: Record<string, never>;
+  cpu_stats: DockerCpuStats;
+  precpu_stats: DockerCpuStats;
+  memory_stats: DockerMemoryStats;
+  name: string;
+  id: string;
+}
+
+const EMPTY_CPU: DockerCpuStats = {
   cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 },
   throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
 };
 
-function cpuStats(s: StatsSample | undefined) {
+function cpuStats(s: StatsSample | undefined): DockerCpuStats {
   if (!s) return EMPTY_CPU;
   const c = s.cgroup.cpu;
   return {
@@ -196,7 +242,7 @@ function cpuStats(s: StatsSample | undefined) {
   };
 }
 
-function memoryStats(s: StatsSample | undefined) {
+function memoryStats(s: StatsSample | undefined): DockerMemoryStats {
   if (!s) return {};
   const m = s.cgroup.memory;
   const total = os.totalmem();
@@ -212,7 +258,11 @@ function memoryStats(s: StatsSample | undefined) {
 }
 
 /** Docker's stats document for `record` from `now` and the sample before it. */
-export function statsDocument(record: ContainerRecord, now?: StatsSample, before?: StatsSample) {
+export function statsDocument(
+  record: ContainerRecord,
+  now?: StatsSample,
+  before?: StatsSample,
+): StatsDocument {
   const pids = now?.cgroup.pids;
   return {
     read: now?.read ?? ZERO_TIME,
@@ -239,8 +289,6 @@ export function statsDocument(record: ContainerRecord, now?: StatsSample, before
     id: record.id,
   };
 }
-
-export type StatsDocument = ReturnType<typeof statsDocument>;
 
 const isRunning = (r: ContainerRecord) => r.state.Status === 'running' || r.state.Status === 'paused';
 

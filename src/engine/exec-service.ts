@@ -47,6 +47,27 @@ export interface ExecAttachment {
   end(): void;
 }
 
+/** Docker's exec inspect document; ExitCode is null until the process ended. */
+export interface ExecInspect {
+  ID: string;
+  Running: boolean;
+  ExitCode: number | null;
+  ProcessConfig: {
+    tty: boolean;
+    entrypoint: string;
+    arguments: string[];
+    privileged: boolean;
+    user?: string;
+  };
+  OpenStdin: boolean;
+  OpenStderr: boolean;
+  OpenStdout: boolean;
+  CanRemove: boolean;
+  ContainerID: string;
+  DetachKeys: string;
+  Pid: number;
+}
+
 export interface ExecResult {
   exitCode: number;
   /** stdout and stderr together, at most `maxOutput` bytes, `...` after a cut. */
@@ -143,8 +164,9 @@ export class ExecService {
 
   /**
    * Start the exec; resolves once its program runs. Without `attach` it runs detached
-   * (its output is dropped). `consoleSize` ([height, width]) sizes its terminal first. A program that cannot be run fails with Docker's message,
-   * and the exec's exit code is then 127 (not found) or 126.
+   * (its output is dropped); `consoleSize` ([height, width]) sizes its terminal first. A
+   * program that cannot be run fails with Docker's message, and the exec's exit code is
+   * then 127 (not found) or 126.
    */
   async start(id: string, attach?: ExecAttachment, consoleSize?: [number, number] | null): Promise<void> {
     this.checkStartable(id);
@@ -195,7 +217,9 @@ export class ExecService {
       const input = proc.stdin;
       input.on('error', () => {});
       attach.stdin.on('data', (chunk: Buffer) => input.write(chunk));
+      // the client's end of input, or its going away, is the command's end of input
       attach.stdin.on('end', () => input.end());
+      attach.stdin.on('close', () => input.end());
       attach.stdin.on('error', () => input.end());
       attach.stdin.resume();
     }
@@ -213,7 +237,7 @@ export class ExecService {
   }
 
   /** Docker's `GET /exec/{id}/json`. */
-  inspect(id: string) {
+  inspect(id: string): ExecInspect {
     const e = this.get(id);
     const c = e.config;
     const [entrypoint = '', ...args] = c.Cmd ?? [];

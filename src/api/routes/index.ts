@@ -3,6 +3,8 @@
 import type { RouteModule } from '../daemon-context.ts';
 import { buildRoutes } from './build.ts';
 import { containerAdminRoutes } from './container-admin.ts';
+import { containerExecRoutes } from './container-exec.ts';
+import { containerStatsRoutes } from './container-stats.ts';
 import { containerRoutes } from './containers.ts';
 import { distributionRoutes } from './distribution.ts';
 import { imageRoutes } from './images.ts';
@@ -18,6 +20,8 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   imageRoutes,
   containerRoutes,
   containerAdminRoutes,
+  containerExecRoutes,
+  containerStatsRoutes,
   volumeRoutes,
   buildRoutes,
 ];

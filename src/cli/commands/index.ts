@@ -1,6 +1,7 @@
 // Every command berth has, and the management groups they fall in. Add a command
 // file to this folder and list its export in COMMANDS.
 import type { Command, CommandGroup } from '../command.ts';
+import { attachCommand } from './attach.ts';
 import { buildCommand } from './build.ts';
 import {
   killCommand,
@@ -14,6 +15,7 @@ import {
 } from './container-lifecycle.ts';
 import { containerPruneCommand } from './container-prune.ts';
 import { daemonCommand } from './daemon.ts';
+import { execCommand } from './exec.ts';
 import { helpCommand } from './help.ts';
 import { historyCommand } from './history.ts';
 import { imagePruneCommand } from './image-prune.ts';
@@ -33,9 +35,11 @@ import { rmiCommand } from './rmi.ts';
 import { createCommand, runCommand } from './run.ts';
 import { saveCommand } from './save.ts';
 import { startCommand } from './start.ts';
+import { statsCommand } from './stats.ts';
 import { systemDfCommand } from './system-df.ts';
 import { systemPruneCommand } from './system-prune.ts';
 import { tagCommand } from './tag.ts';
+import { topCommand } from './top.ts';
 import { updateCommand } from './update.ts';
 import { versionCommand } from './version.ts';
 import {
@@ -70,6 +74,10 @@ export const COMMANDS: readonly Command<any>[] = [
   renameCommand,
   waitCommand,
   logsCommand,
+  execCommand,
+  attachCommand,
+  topCommand,
+  statsCommand,
   historyCommand,
   saveCommand,
   loadCommand,
