@@ -36,8 +36,8 @@ import {
 } from 'node:fs';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { decompressStream } from '../layer/compression.ts';
 import { applyLayer } from '../layer/apply-layer.ts';
+import { decompressStream } from '../layer/compression.ts';
 import { ItemBuilder } from '../layer/layer-items.ts';
 import { parseMemberName, WHITEOUT_PREFIX } from '../layer/member-path.ts';
 import { SysHelper } from '../layer/sys-helper.ts';
@@ -121,7 +121,8 @@ export const containerAbsPath = (path: string): string =>
   preserveTrailingDotOrSeparator(posix.join('/', path), path);
 
 /** The path asks for a directory (`dir/` or `dir/.`): its last symlink is followed. */
-const assertsDirectory = (abs: string) => abs !== '/' && (hasTrailingSeparator(abs) || specifiesCurrentDir(abs));
+const assertsDirectory = (abs: string) =>
+  abs !== '/' && (hasTrailingSeparator(abs) || specifiesCurrentDir(abs));
 
 // ------------------------------------------------------------------ the root filesystem
 
@@ -132,6 +133,8 @@ export interface RootfsHold {
 }
 
 const holds = new Map<string, { count: number; mounted: Promise<void> }>();
+/** Unmounts under way, which a new holder waits for before mounting again. */
+const unmounting = new Map<string, Promise<void>>();
 const LIVE = new Set(['running', 'paused', 'restarting']);
 
 /**
@@ -141,6 +144,7 @@ const LIVE = new Set(['running', 'paused', 'restarting']);
  */
 export async function holdRootfs(svc: ContainerService, record: ContainerRecord): Promise<RootfsHold> {
   const root = svc.rootfs(record.id);
+  await unmounting.get(record.id);
   let hold = holds.get(record.id);
   if (!hold) {
     const mounted = (async () => {
@@ -163,7 +167,10 @@ export async function holdRootfs(svc: ContainerService, record: ContainerRecord)
     } catch {
       return; // removed meanwhile: removal unmounted it
     }
-    if (!LIVE.has(now.state.Status)) await unmountRootfs(root);
+    if (LIVE.has(now.state.Status)) return;
+    const done = unmountRootfs(root).finally(() => unmounting.delete(record.id));
+    unmounting.set(record.id, done);
+    await done;
   };
   try {
     await h.mounted;
@@ -280,7 +287,7 @@ export function lookup(view: FsView, path: string, followLast: boolean): Lookup 
       }
       if (!last && !st.isDirectory()) {
         closeSync(fd);
-        throw invalidArgument(`lstat ${path}: not a directory (${childPath} is not one)`);
+        throw invalidArgument(`lstat ${path}: not a directory`);
       }
       stack.push({ fd, path: childPath, st, mount: mount ?? dir.mount, name: mount ? undefined : name });
     }
@@ -459,7 +466,8 @@ class TreeWriter {
       const fd = openOrUndefined(fdPath(entry.fd), constants.O_RDONLY | constants.O_NONBLOCK);
       if (fd === undefined) return;
       try {
-        const caps = entry.dirFd !== undefined ? await this.caps.of(entry.dirFd, entry.name as string) : undefined;
+        const caps =
+          entry.dirFd !== undefined ? await this.caps.of(entry.dirFd, entry.name as string) : undefined;
         const item = await this.builder.item(itemName, fdPath(fd), fstatSync(fd, { bigint: true }), caps);
         if (item) yield item;
       } finally {
@@ -488,13 +496,22 @@ class TreeWriter {
     return { header };
   }
 
-  private async *children(dirFd: number, path: string, prefix: string | undefined): AsyncGenerator<LayerItem> {
+  private async *children(
+    dirFd: number,
+    path: string,
+    prefix: string | undefined,
+  ): AsyncGenerator<LayerItem> {
     let names: string[];
     try {
-      names = readdirSync(fdPath(dirFd)).sort(byteOrder);
+      names = readdirSync(fdPath(dirFd));
     } catch (err) {
       throw fromErrno(err, `reading the directory ${path} in the container`);
     }
+    // A mount shows in its directory even where the root filesystem lacks its mountpoint.
+    for (const m of this.view.mounts.keys())
+      if (m !== '/' && posix.dirname(m) === path && !names.includes(posix.basename(m)))
+        names.push(posix.basename(m));
+    names.sort(byteOrder);
     for (const n of names) {
       const childPath = posix.join(path, n);
       const tarName = childName(prefix, n);
@@ -545,7 +562,12 @@ class TreeWriter {
 }
 
 /** A tar of the entry (see TreeWriter.items); `done` runs once the stream is closed, read or not. */
-export function entryArchive(view: FsView, entry: Entry, name: string | undefined, done: () => void): Readable {
+export function entryArchive(
+  view: FsView,
+  entry: Entry,
+  name: string | undefined,
+  done: () => void,
+): Readable {
   const writer = new TreeWriter(view);
   const stream = tarStream(writer.items(entry, name));
   stream.once('close', () => {

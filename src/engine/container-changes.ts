@@ -45,8 +45,7 @@ export async function containerLayerDirs(svc: ContainerService, record: Containe
   const snapshots = svc.images.snapshots;
   const [m] = await snapshots.mounts(record.snapshotKey);
   if (m?.type === 'overlay') {
-    const option = (k: string) =>
-      m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1) ?? '';
+    const option = (k: string) => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1) ?? '';
     return { driver: 'overlay', upper: option('upperdir'), lowers: option('lowerdir').split(':') };
   }
   const parentName = snapshots.stat(record.snapshotKey)?.parent;
@@ -102,6 +101,31 @@ export function mountpointArtefacts(top: string, lowers: readonly string[]): Set
       if (lowerStat(lowers, dir)) break;
       const names = readdirSync(join(top, dir));
       if (!names.every((n) => out.has(posix.join(dir, n)))) break;
+      out.add(dir);
+    }
+  }
+  return out;
+}
+
+/**
+ * The directories above the artefacts that only look changed because of them: the
+ * image has them with the same mode and owner (their times changed when the runtime
+ * made its mountpoints in them). Paths as in the container.
+ */
+export function artefactParents(top: string, lowers: readonly string[], artefacts: Set<string>): Set<string> {
+  const out = new Set<string>();
+  for (const p of artefacts) {
+    for (let dir = posix.dirname(p); dir !== '/' && !out.has(dir); dir = posix.dirname(dir)) {
+      if (artefacts.has(dir)) continue;
+      const low = lowerStat(lowers, dir);
+      let st: BigIntStats;
+      try {
+        st = lstat(join(top, dir));
+      } catch {
+        break;
+      }
+      if (!low?.isDirectory() || !st.isDirectory()) break;
+      if (st.mode !== low.mode || st.uid !== low.uid || st.gid !== low.gid) break;
       out.add(dir);
     }
   }
@@ -299,13 +323,15 @@ export async function directoryChanges(lower: string | undefined, upper: string)
         }
         const sub = childSt.isDirectory() ? dir.sub(name) : undefined;
         try {
-          const childOld = oldSt && old?.abs !== undefined ? { abs: join(old.abs, name), st: oldSt } : undefined;
+          const childOld =
+            oldSt && old?.abs !== undefined ? { abs: join(old.abs, name), st: oldSt } : undefined;
           visit(childPath, sub, childSt, childOld, childAdded);
         } finally {
           sub?.close();
         }
       }
-      for (const name of olds.keys()) changes.push({ Path: posix.join(path, name), Kind: ChangeKind.Deleted });
+      for (const name of olds.keys())
+        changes.push({ Path: posix.join(path, name), Kind: ChangeKind.Deleted });
     }
     if (changes.length > start && st.isDirectory() && !added && path !== '/')
       changes.splice(start, 0, { Path: path, Kind: ChangeKind.Modified });

@@ -8,10 +8,11 @@
 // A running container is paused while its layer is read, unless asked not to be.
 // An empty layer is not added (the history entry says empty_layer), as Docker does.
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { applyChanges } from '../image/config-changes.ts';
 import { goTime } from '../image/config-json.ts';
 import type { ImageRecord } from '../image/image-store.ts';
+import type { Lease } from '../image/lease.ts';
 import { unpackStream } from '../image/unpack.ts';
 import { writeImage } from '../image/write-image.ts';
 import { compressStream } from '../layer/compression.ts';
@@ -19,18 +20,15 @@ import { diffDirectories } from '../layer/diff-directories.ts';
 import { diffOverlayUpper } from '../layer/diff-overlay-upper.ts';
 import { parseMemberName } from '../layer/member-path.ts';
 import { packDirectory } from '../layer/pack-directory.ts';
-import type {
-  Descriptor,
-  ImageConfig,
-  ContainerConfig as ImageContainerConfig,
-} from '../oci/descriptor.ts';
+import { END_OF_ARCHIVE, encodeHeader, padding, type TarHeader } from '../layer/tar-header.ts';
+import { TarReader } from '../layer/tar-reader.ts';
+import type { Descriptor, ImageConfig, ContainerConfig as ImageContainerConfig } from '../oci/descriptor.ts';
 import type { Digest } from '../oci/digest.ts';
 import { MediaType } from '../oci/media-types.ts';
 import { formatReference, parseRepositoryAndTag } from '../oci/reference.ts';
 import { BerthError, notFound } from '../util/errors.ts';
 import { tee } from '../util/tee.ts';
-import { editTar } from './container-archive.ts';
-import { containerLayerDirs, mountpointArtefacts } from './container-changes.ts';
+import { artefactParents, containerLayerDirs, mountpointArtefacts } from './container-changes.ts';
 import type { ContainerConfig } from './container-config.ts';
 import type { ContainerRecord } from './container-record.ts';
 import type { ContainerService } from './container-service.ts';
@@ -77,7 +75,7 @@ export async function commitContainer(
     ...l,
     mediaType: OCI_LAYER_TYPE[l.mediaType] ?? l.mediaType,
   }));
-  const parent = await store.topSnapshot(image);
+  const parent = (await store.topSnapshot(image)) as Digest | undefined;
 
   let paused = false;
   if ((opts.pause ?? true) && svc.resolve(record.id).state.Status === 'running') {
@@ -93,7 +91,7 @@ export async function commitContainer(
       if (paused) await svc.unpause(record.id).catch(() => {});
     }
     const now = goTime();
-    const { created: _c, author: _a, config: _cfg, rootfs, history, ...platform } = base;
+    const { created: _c, author: _a, comment: _m, config: _cfg, rootfs, history, ...platform } = base;
     const committed: ImageConfig = {
       ...platform,
       created: now,
@@ -124,19 +122,53 @@ export async function commitContainer(
 /** The container's layer as a tar, without the runtime's own mountpoints. */
 async function layerTar(svc: ContainerService, record: ContainerRecord): Promise<Readable> {
   const dirs = await containerLayerDirs(svc, record);
-  let tar: Readable;
-  let artefacts: Set<string>;
-  if (dirs.driver === 'overlay') {
-    artefacts = mountpointArtefacts(dirs.upper, dirs.lowers);
-    tar = diffOverlayUpper(dirs.upper);
-  } else {
-    artefacts = mountpointArtefacts(dirs.dir, dirs.parent ? [dirs.parent] : []);
-    tar = dirs.parent ? diffDirectories(dirs.parent, dirs.dir) : packDirectory(dirs.dir);
-  }
+  const [top, lowers] =
+    dirs.driver === 'overlay' ? [dirs.upper, dirs.lowers] : [dirs.dir, dirs.parent ? [dirs.parent] : []];
+  const tar =
+    dirs.driver === 'overlay'
+      ? diffOverlayUpper(dirs.upper)
+      : dirs.parent
+        ? diffDirectories(dirs.parent, dirs.dir)
+        : packDirectory(dirs.dir);
+  const artefacts = mountpointArtefacts(top, lowers);
   if (!artefacts.size) return tar;
-  const edited = editTar(tar, (h) => (artefacts.has(`/${parseMemberName(h.name, h.name).rel}`) ? undefined : h));
-  tar.on('error', (err) => edited.destroy(err));
-  return edited;
+  const out = Readable.from(withoutArtefacts(tar, artefacts, artefactParents(top, lowers, artefacts)), {
+    objectMode: false,
+  });
+  tar.on('error', (err) => out.destroy(err));
+  return out;
+}
+
+/**
+ * The layer without the artefacts, and without the entries of `parents` (directories
+ * only there because of them) unless something kept lies below them: a parent's
+ * entry waits until the next member says which.
+ */
+async function* withoutArtefacts(
+  tar: Readable,
+  artefacts: Set<string>,
+  parents: Set<string>,
+): AsyncGenerator<Buffer> {
+  const reader = new TarReader(tar);
+  let waiting: { path: string; header: TarHeader }[] = [];
+  const below = (dir: string, path: string) => path.startsWith(`${dir}/`);
+  for (let h = await reader.next(); h; h = await reader.next()) {
+    const path = `/${parseMemberName(h.name, h.name).rel}`;
+    if (artefacts.has(path) || [...artefacts].some((a) => below(a, path))) continue;
+    while (waiting.length && !below(waiting[waiting.length - 1].path, path)) waiting.pop();
+    if (h.type === 'dir' && parents.has(path)) {
+      waiting.push({ path, header: h });
+      continue;
+    }
+    for (const w of waiting) yield encodeHeader(w.header);
+    waiting = [];
+    yield encodeHeader(h);
+    if (h.type !== 'file' || h.size === 0) continue;
+    for (let c = await reader.read(); c; c = await reader.read()) yield c;
+    const pad = padding(h.size);
+    if (pad) yield Buffer.alloc(pad);
+  }
+  yield END_OF_ARCHIVE;
 }
 
 /**
@@ -146,8 +178,8 @@ async function layerTar(svc: ContainerService, record: ContainerRecord): Promise
 async function storeLayer(
   svc: ContainerService,
   record: ContainerRecord,
-  parent: string | undefined,
-  lease: { add(name: string): void },
+  parent: Digest | undefined,
+  lease: Lease,
 ): Promise<{ descriptor: Descriptor; diffId: Digest } | undefined> {
   const store = svc.images;
   const tar = await layerTar(svc, record);
@@ -158,10 +190,9 @@ async function storeLayer(
     toBlob.on('error', (err) => gz.destroy(err));
     const [, applied] = await Promise.all([
       ingest.write(gz),
-      unpackStream(store, toUnpack, parent as Digest | undefined, lease as never, undefined, 'none'),
+      unpackStream(store, toUnpack, parent, lease, undefined, 'none'),
     ]).catch((err) => {
-      toBlob.destroy();
-      toUnpack.destroy();
+      for (const s of [tar, toBlob, toUnpack, gz]) s.destroy(err);
       throw err;
     });
     if (applied.diffId === EMPTY_LAYER) {

@@ -16,6 +16,7 @@ import { readExitFile } from '../runtime/launch/exit-file.ts';
 import type { ExitStatus } from '../runtime/launch/handshake.ts';
 import type { LaunchedContainer } from '../runtime/launch/launcher.ts';
 import type { BerthRuntime } from '../runtime/runc/berth-runtime.ts';
+import { setConsoleSize } from '../runtime/runc/console-size.ts';
 import { parseSignal } from '../runtime/runc/signals.ts';
 import type { DockerSeccompProfile } from '../runtime/seccomp/index.ts';
 import { BerthError, conflict, invalidArgument, isBerthError, notFound } from '../util/errors.ts';
@@ -29,7 +30,6 @@ import { checkName, randomName } from './names.ts';
 import { restartDelayMs, shouldRestart } from './restart-policy.ts';
 import { mountRootfs, unmountRootfs } from './rootfs-mount.ts';
 import { containerSpec } from './spec/index.ts';
-import { setTerminalSize } from './terminal-size.ts';
 import type { VolumeStore } from './volume-store.ts';
 
 export interface ContainerServiceOptions {
@@ -489,14 +489,15 @@ export class ContainerService {
   }
 
   /**
-   * Set the size of a running container's terminal. The shim holds the pty's master; the
-   * slave is the init's fd 0, and a window size set on either end is the same terminal's.
+   * Set the size of a running container's terminal: the shim holds the pty's master, so the
+   * size is set through the slave the init has open.
    */
   async resize(ref: string, height: number, width: number): Promise<void> {
     const record = this.resolve(ref);
     if (record.state.Status !== 'running') throw conflict(`Container ${record.id} is not running`);
     if (!record.request.Tty || height <= 0 || width <= 0) return;
-    await setTerminalSize(`/proc/${record.state.Pid}/fd/0`, height, width);
+    // a terminal gone by now (the process just exited) is not the caller's error
+    await setConsoleSize(record.state.Pid, { height, width }).catch(() => {});
   }
 
   rename(ref: string, newName: string): void {

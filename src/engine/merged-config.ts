@@ -1,7 +1,7 @@
 // The container's Config as `inspect` shows it: the request laid over the image's
 // config, as Docker merges them at create (environment by variable name, labels by
 // key, ports and volumes united, the rest taken from the request when it gives them).
-import type { ImageConfig } from '../oci/descriptor.ts';
+import type { HealthConfig, ImageConfig } from '../oci/descriptor.ts';
 import type { ContainerConfig, ContainerCreateRequest } from './container-config.ts';
 
 const envName = (e: string) => e.split('=', 1)[0];
@@ -30,6 +30,20 @@ export function mergedConfig(req: ContainerCreateRequest, image: ImageConfig): C
     } as ContainerConfig['ExposedPorts'],
     Volumes: { ...(base.Volumes ?? {}), ...(req.Volumes ?? {}) } as ContainerConfig['Volumes'],
     StopSignal: req.StopSignal || base.StopSignal,
-    Healthcheck: req.Healthcheck ?? base.Healthcheck,
+    Healthcheck: mergeHealthcheck(base.Healthcheck, req.Healthcheck),
   };
+}
+
+/** Docker merges a health check field by field: what the request leaves empty or 0 comes from the image. */
+function mergeHealthcheck(
+  image: HealthConfig | undefined,
+  asked: HealthConfig | undefined,
+): HealthConfig | undefined {
+  if (!asked) return image;
+  if (!image) return asked;
+  const out: HealthConfig = { ...image };
+  if (asked.Test?.length) out.Test = asked.Test;
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const)
+    if (asked[k]) out[k] = asked[k];
+  return out;
 }

@@ -65,6 +65,7 @@ export const containerRoutes: RouteModule = (router, daemon) => {
           ...containerSummary(r, now),
           ExitCode: r.state.ExitCode,
           Started: r.state.StartedAt !== ZERO_TIME,
+          Health: r.state.health?.Status ?? 'none',
         }),
       )
       .map((r) => containerSummary(r, now));

@@ -4,6 +4,7 @@ import type { RouteModule } from '../daemon-context.ts';
 import { buildRoutes } from './build.ts';
 import { containerAdminRoutes } from './container-admin.ts';
 import { containerExecRoutes } from './container-exec.ts';
+import { containerFileRoutes } from './container-files.ts';
 import { containerStatsRoutes } from './container-stats.ts';
 import { containerRoutes } from './containers.ts';
 import { distributionRoutes } from './distribution.ts';
@@ -22,6 +23,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   containerAdminRoutes,
   containerExecRoutes,
   containerStatsRoutes,
+  containerFileRoutes,
   volumeRoutes,
   buildRoutes,
 ];

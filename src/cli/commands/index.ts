@@ -3,6 +3,7 @@
 import type { Command, CommandGroup } from '../command.ts';
 import { attachCommand } from './attach.ts';
 import { buildCommand } from './build.ts';
+import { commitCommand } from './commit.ts';
 import {
   killCommand,
   pauseCommand,
@@ -14,8 +15,11 @@ import {
   waitCommand,
 } from './container-lifecycle.ts';
 import { containerPruneCommand } from './container-prune.ts';
+import { cpCommand } from './cp.ts';
 import { daemonCommand } from './daemon.ts';
+import { diffCommand } from './diff.ts';
 import { execCommand } from './exec.ts';
+import { exportCommand } from './export.ts';
 import { helpCommand } from './help.ts';
 import { historyCommand } from './history.ts';
 import { imagePruneCommand } from './image-prune.ts';
@@ -78,6 +82,10 @@ export const COMMANDS: readonly Command<any>[] = [
   attachCommand,
   topCommand,
   statsCommand,
+  diffCommand,
+  commitCommand,
+  exportCommand,
+  cpCommand,
   historyCommand,
   saveCommand,
   loadCommand,
