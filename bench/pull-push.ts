@@ -1,18 +1,20 @@
-// `docker pull` and `docker push` of a multi-layer image (tens of MB, gzip
-// layers) from and to Debian's distribution registry on loopback: berth's
-// pullImage / pushImage (what berthd runs) against skopeo copying between the
+// `docker pull` and `docker push` of a multi-layer image (256 MiB in 3 gzip
+// layers by default) from and to Debian's distribution registry on loopback:
+// `berth pull` / `berth push` through a berth daemon, and berth's pullImage /
+// pushImage (what berthd runs) in this process, against skopeo copying between the
 // registry and an OCI layout (berth's own store, read directly, for the push),
 // and against a real dockerd when one can be started here (on private
 // directories, no bridge, no iptables; stopped by its PID at the end).
 //
-// A pull is timed into a fresh store (berth) / layout (skopeo) / after an rmi
+// A pull is timed into a fresh store (berth; `berth pull` into a daemon started
+// on a fresh root for each run, outside the timing) / layout (skopeo) / after an rmi
 // (docker); berth and docker also unpack every layer, skopeo does not. A push
 // is timed into a fresh registry each run, so no blob is already there and
 // nothing can be mounted. docker re-compresses layers it pushes (it keeps
 // uncompressed layers); berth and skopeo send the stored blobs as they are.
 //
 //   node --import tsx bench/pull-push.ts
-//   env: BENCH_PULL_MB (default 48: MiB of layer content), BENCH_PULL_LAYERS (4), BENCH_RUNS, BENCH_DIR
+//   env: BENCH_PULL_MB (default 256: MiB of layer content), BENCH_PULL_LAYERS (3), BENCH_RUNS, BENCH_DIR
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -28,6 +30,7 @@ import { writeImage } from '../src/image/write-image.ts';
 import { type Digest, digestOf } from '../src/oci/digest.ts';
 import { MediaType } from '../src/oci/media-types.ts';
 import { hostPlatform } from '../src/oci/platform.ts';
+import { ensureBuilt, runBerth, type TempDirs, TestDaemon, tempDirs } from '../test/helpers/berth.ts';
 import { registryMissing, TestRegistry } from '../test/helpers/registry.ts';
 import { prng } from './fixtures.ts';
 import {
@@ -46,8 +49,8 @@ import {
   toolVersion,
 } from './harness.ts';
 
-const MB = Number(process.env.BENCH_PULL_MB ?? 48);
-const LAYERS = Math.max(1, Number(process.env.BENCH_PULL_LAYERS ?? 4));
+const MB = Number(process.env.BENCH_PULL_MB ?? 256);
+const LAYERS = Math.max(1, Number(process.env.BENCH_PULL_LAYERS ?? 3));
 
 interface Layer {
   bytes: Buffer;
@@ -144,6 +147,33 @@ class Dockerd {
   }
 }
 
+/** A `berth daemon` on a fresh temporary root, and the berth CLI pointed at it. */
+interface BerthSide {
+  dirs: TempDirs;
+  daemon: TestDaemon;
+}
+
+async function startBerthd(): Promise<BerthSide> {
+  const dirs = await tempDirs('berth-bench-pull-push-');
+  try {
+    return { dirs, daemon: await TestDaemon.start({ root: dirs.root, state: dirs.state }) };
+  } catch (err) {
+    await dirs.cleanup();
+    throw err;
+  }
+}
+
+async function stopBerthd(side: BerthSide | undefined): Promise<void> {
+  if (!side) return;
+  await side.daemon.stop();
+  await side.dirs.cleanup();
+}
+
+async function berthCli(side: BerthSide, ...args: string[]): Promise<void> {
+  const r = await runBerth(['-H', `unix://${side.dirs.socket}`, ...args], {}, { timeoutMs: 900_000 });
+  if (r.code !== 0) throw new Error(`berth ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
+}
+
 export async function benchPullPush(): Promise<Row[]> {
   const missing = registryMissing();
   if (missing) throw new Error(missing);
@@ -158,7 +188,10 @@ export async function benchPullPush(): Promise<Row[]> {
   const seed = await TestRegistry.start();
   const registries: TestRegistry[] = [];
   let dockerd: Dockerd | string = 'not started';
+  let puller: BerthSide | undefined;
+  let pusher: BerthSide | undefined;
   try {
+    ensureBuilt();
     for (const l of layers) await source.store.content.put(l.bytes);
     const p = hostPlatform();
     await writeImage(
@@ -216,6 +249,17 @@ export async function benchPullPush(): Promise<Row[]> {
         await remove(targetRoot);
       },
     };
+    const berthCliPull: Side = {
+      name: 'berth pull (CLI, daemon)',
+      async setup() {
+        puller = await startBerthd();
+      },
+      run: () => berthCli(puller!, 'pull', '--quiet', pullRef),
+      async teardown() {
+        await stopBerthd(puller);
+        puller = undefined;
+      },
+    };
     const layout = join(work, 'skopeo-layout');
     const skopeoPull: Side = {
       name: 'skopeo copy docker: oci:',
@@ -264,6 +308,18 @@ export async function benchPullPush(): Promise<Row[]> {
         await dropRegistry();
       },
     };
+    const berthCliPush: Side = {
+      name: 'berth push (CLI, daemon)',
+      async setup() {
+        await freshRegistry();
+        await berthCli(pusher!, 'tag', pullRef, `${pushTo!.host}/bench/pushed:1`);
+      },
+      run: () => berthCli(pusher!, 'push', '--quiet', `${pushTo!.host}/bench/pushed:1`),
+      async teardown() {
+        await berthCli(pusher!, 'rmi', `${pushTo!.host}/bench/pushed:1`);
+        await dropRegistry();
+      },
+    };
     const skopeoPush: Side = {
       name: 'skopeo copy oci: docker:',
       setup: freshRegistry,
@@ -298,15 +354,21 @@ export async function benchPullPush(): Promise<Row[]> {
       `image: ${LAYERS} gzip layers, ${MB} MiB of content, ${(packed / 1048576).toFixed(1)} MiB as pushed`,
       `skopeo: ${skopeo ?? 'not installed'}; docker: ${docker ? `dockerd ${dockerVersion} on private dirs` : dockerd}`,
       `registry: ${seed.url} (docker-registry, filesystem storage, plain HTTP on loopback)`,
+      "berth pull / berth push (CLI) go through a berth daemon (bin/berth, the built bundle); 'berth pullImage / pushImage' are the library calls in this process",
     ]);
     console.log('  -- pull --');
     const pullTimes = await measure([
+      berthCliPull,
       berthPull,
       ...(skopeo ? [skopeoPull] : []),
       ...(docker ? [dockerPull] : []),
     ]);
     console.log('  -- push --');
+    // The daemon `berth push` reads from: the image pulled into it once.
+    pusher = await startBerthd();
+    await berthCli(pusher, 'pull', '--quiet', pullRef);
     const pushTimes = await measure([
+      berthCliPush,
       berthPush,
       ...(skopeo ? [skopeoPush] : []),
       ...(docker ? [dockerPush] : []),
@@ -316,6 +378,35 @@ export async function benchPullPush(): Promise<Row[]> {
     const noDocker = typeof dockerd === 'string' ? `no docker: ${dockerd}` : undefined;
     const noSkopeo = skopeo ? undefined : 'skopeo is not installed: skipped';
     return [
+      {
+        operation: 'berth pull (CLI)',
+        berth: t(pullTimes, berthCliPull),
+        reference: t(pullTimes, skopeoPull),
+        referenceTool: 'skopeo copy docker: oci:',
+        note:
+          noSkopeo ?? 'berth pulls through its daemon and unpacks every layer; skopeo only stores the blobs',
+      },
+      {
+        operation: 'berth pull (CLI)',
+        berth: t(pullTimes, berthCliPull),
+        reference: t(pullTimes, dockerPull),
+        referenceTool: 'docker pull',
+        note: noDocker ?? 'both go through a daemon that downloads, verifies and unpacks every layer',
+      },
+      {
+        operation: 'berth push (CLI)',
+        berth: t(pushTimes, berthCliPush),
+        reference: t(pushTimes, skopeoPush),
+        referenceTool: 'skopeo copy oci: docker:',
+        note: noSkopeo ?? 'to an empty registry; both send the stored (compressed) blobs as they are',
+      },
+      {
+        operation: 'berth push (CLI)',
+        berth: t(pushTimes, berthCliPush),
+        reference: t(pushTimes, dockerPush),
+        referenceTool: 'docker push',
+        note: noDocker ?? 'to an empty registry; docker compresses each layer again before sending it',
+      },
       {
         operation: 'pull (registry to store)',
         berth: t(pullTimes, berthPull),
@@ -355,6 +446,8 @@ export async function benchPullPush(): Promise<Row[]> {
       },
     ];
   } finally {
+    await stopBerthd(puller);
+    await stopBerthd(pusher);
     if (typeof dockerd !== 'string') await dockerd.stop();
     for (const r of registries) await r.stop();
     await seed.stop();
