@@ -20,7 +20,7 @@ export interface AccessLogEntry {
 }
 
 export function accessLine({ req, res, started, user }: AccessLogEntry, now = performance.now()): string {
-  const remote = req.socket.remoteAddress ?? '-';
+  const remote = req.socket?.remoteAddress ?? '-';
   const bytes = req.method === 'HEAD' ? 0 : Number(res.getHeader('content-length') ?? 0);
   const ms = (now - started).toFixed(1);
   const status = res.writableFinished || res.headersSent ? res.statusCode : 0;

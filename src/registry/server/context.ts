@@ -53,14 +53,27 @@ export async function readBody(req: IncomingMessage, limit: number, what: string
       detail: { limit },
     });
   if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts);
+  // Past the limit the rest of the body is read and dropped rather than the request destroyed,
+  // so the client still gets its 413.
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        reject(tooLarge());
+        return;
+      }
+      parts.push(chunk);
+    });
+    req.on('end', () => {
+      if (!over) resolve(Buffer.concat(parts));
+    });
+    req.on('error', reject);
+  });
 }
 
 /** `n` of a paginated list: a whole number, or undefined when absent. */

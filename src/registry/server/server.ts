@@ -108,6 +108,12 @@ export class RegistryServer {
     });
     for (const [k, v] of Object.entries(this.opts.headers ?? {})) res.setHeader(k, v);
     if (this.closing) res.setHeader('Connection', 'close');
+    // URL parsing resolves `.` and `..` segments (also %2e-encoded): refuse them first, so a
+    // request never lands on a repository other than the one it names
+    if (hasDotSegment(req.url ?? '/')) {
+      sendOciError(res, 400, 'NAME_INVALID', 'invalid repository name: a path segment is . or ..');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://registry');
     try {
       if (!isV2Path(url.pathname)) {
@@ -151,7 +157,7 @@ export class RegistryServer {
       await handler(ctx);
     } catch (err) {
       // A client that went away mid-request is not a failure of the registry worth a line.
-      const gone = req.socket.destroyed;
+      const gone = req.socket?.destroyed ?? true;
       const internal = sendThrown(res, err);
       if (internal && !gone) this.log(`registry: ${req.method} ${url.pathname}: ${internal}`);
     }
@@ -176,4 +182,12 @@ export class RegistryServer {
     clearTimeout(timer);
     await this.purging;
   }
+}
+
+function hasDotSegment(rawUrl: string): boolean {
+  const path = rawUrl.split('?', 1)[0];
+  return path.split('/').some((seg) => {
+    const decoded = seg.replace(/%2e/gi, '.');
+    return decoded === '.' || decoded === '..';
+  });
 }

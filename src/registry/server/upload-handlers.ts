@@ -64,7 +64,13 @@ export const startUpload =
     if (single !== null) {
       const digest = wantDigest(single, 'digest');
       const uuid = await registry.uploads.start(name);
-      await registry.uploads.complete(name, uuid, digest, ctx.req);
+      try {
+        await registry.uploads.complete(name, uuid, digest, ctx.req);
+      } catch (err) {
+        // a one-request upload that failed leaves nothing to resume: drop it now
+        await registry.uploads.cancel(name, uuid).catch(() => {});
+        throw err;
+      }
       sendBlobCreated(ctx, name, digest);
       return;
     }
