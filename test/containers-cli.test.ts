@@ -136,6 +136,40 @@ describe('berth container commands', { skip }, () => {
     assert.equal((await ok('rm', 'life2')).trim(), 'life2');
   });
 
+  it('--read-only refuses writes outside volumes; resource flags land in the cgroup files', async () => {
+    const ro = await berth([
+      'run',
+      '--rm',
+      '--read-only',
+      '-v',
+      'rodata:/data',
+      IMAGE,
+      'sh',
+      '-c',
+      'echo x > /data/ok && echo x > /nope',
+    ]);
+    assert.equal(ro.code, 1);
+    assert.match(ro.stderr, /Read-only file system/);
+    assert.equal(await ok('run', '--rm', '-v', 'rodata:/data', IMAGE, 'cat', '/data/ok'), 'x\n');
+    const id = (
+      await ok('run', '-d', '--memory', '64m', '--pids-limit', '50', '--cpus', '0.5', IMAGE, 'sleep', '1000')
+    ).trim();
+    const v1 = existsSync('/sys/fs/cgroup/memory/berth');
+    const read = (v1file: string, v2file: string) =>
+      readFileSync(
+        v1 ? `/sys/fs/cgroup/${v1file.replace('ID', id)}` : `/sys/fs/cgroup/berth/${id}/${v2file}`,
+        'utf8',
+      ).trim();
+    assert.equal(read('memory/berth/ID/memory.limit_in_bytes', 'memory.max'), String(64 * 1024 * 1024));
+    assert.equal(read('pids/berth/ID/pids.max', 'pids.max'), '50');
+    assert.equal(
+      v1 ? read('cpu/berth/ID/cpu.cfs_quota_us', '') : read('', 'cpu.max').split(' ')[0],
+      '50000',
+    );
+    await ok('rm', '-f', id);
+    await ok('volume', 'rm', 'rodata');
+  });
+
   it('logs shows what the container printed, with --tail and -t', async () => {
     await ok(
       'run',
