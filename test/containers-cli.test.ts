@@ -162,10 +162,7 @@ describe('berth container commands', { skip }, () => {
       ).trim();
     assert.equal(read('memory/berth/ID/memory.limit_in_bytes', 'memory.max'), String(64 * 1024 * 1024));
     assert.equal(read('pids/berth/ID/pids.max', 'pids.max'), '50');
-    assert.equal(
-      v1 ? read('cpu/berth/ID/cpu.cfs_quota_us', '') : read('', 'cpu.max').split(' ')[0],
-      '50000',
-    );
+    assert.equal(v1 ? read('cpu/berth/ID/cpu.cfs_quota_us', '') : read('', 'cpu.max').split(' ')[0], '50000');
     await ok('rm', '-f', id);
     await ok('volume', 'rm', 'rodata');
   });
@@ -280,5 +277,18 @@ describe('berth container commands', { skip }, () => {
     assert.equal((await d('stop', '-t', '0', 'dk')).code, 0);
     assert.equal((await d('inspect', '--format', '{{.State.ExitCode}}', 'dk')).stdout, '137\n');
     assert.equal((await d('rm', 'dk')).code, 0);
+    // logs -f ends with the container; wait gives its status; exec -it on a pty; rm -f of a running one
+    assert.equal(
+      (await d('run', '-d', '--name', 'dk2', IMAGE, 'sh', '-c', 'echo one; sleep 1; echo two; exit 6')).code,
+      0,
+    );
+    assert.equal((await d('logs', '-f', 'dk2')).stdout, 'one\ntwo\n');
+    assert.equal((await d('wait', 'dk2')).stdout, '6\n');
+    assert.equal((await d('run', '-d', '--name', 'dk3', IMAGE, 'sleep', '1000')).code, 0);
+    const it = runInPty([docker, 'exec', '-it', 'dk3', 'sh'], 'tty; exit 2\r', env);
+    assert.equal(it.status, 2, it.output);
+    assert.match(it.output, /\/dev\/pts\/\d+\r\n/);
+    assert.equal((await d('rm', '-f', 'dk2', 'dk3')).code, 0);
+    assert.equal((await d('ps', '-aq')).stdout, '');
   });
 });
