@@ -1,2 +1,2 @@
-export * from './dockerfile/index.ts';
 export * from './builder/index.ts';
+export * from './dockerfile/index.ts';
