@@ -2,13 +2,8 @@
 // tar archive, on stdout or in a file (-o). Never onto a terminal. A file is
 // written beside its final name and renamed once the archive is whole, so a failed
 // export leaves no partial archive under that name.
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { fromErrno, invalidArgument } from '../../util/errors.ts';
 import { defineCommand } from '../command.ts';
-import { isTerminal } from './terminal.ts';
+import { refuseTerminalOutput, writeTarOutput } from './tar-output.ts';
 
 export const exportCommand = defineCommand({
   name: 'export',
@@ -21,23 +16,14 @@ export const exportCommand = defineCommand({
   },
   async run(ctx) {
     const output = ctx.options.output;
-    if (output === undefined && isTerminal(ctx.stdout)) {
-      throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-    }
+    refuseTerminalOutput(ctx, output);
     const client = await ctx.client();
-    const res = await client.request('GET', `/containers/${encodeURIComponent(ctx.args[0])}/export`);
-    if (output === undefined) {
-      await pipeline(res, ctx.stdout, { end: false });
-      return 0;
-    }
-    const partial = join(dirname(output), `.${basename(output)}.partial-${process.pid}`);
-    try {
-      await pipeline(res, createWriteStream(partial, { mode: 0o644 }));
-      await rename(partial, output);
-    } catch (err) {
-      await rm(partial, { force: true });
-      throw fromErrno(err, `exporting to ${output}`);
-    }
+    await writeTarOutput(
+      ctx,
+      await client.request('GET', `/containers/${encodeURIComponent(ctx.args[0])}/export`),
+      output,
+      'exporting',
+    );
     return 0;
   },
 });
