@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -157,11 +159,26 @@ static void enter_container_root(void) {
   if (chdir("/") < 0) child_fail(errno, "rootfs", "chdir /");
 }
 
+/* A new network namespace starts with lo down. Every engine brings it up (Docker; podman and
+ * containerd through CNI's loopback plugin), so a namespace berth-native makes gets it up too. */
+static void loopback_up(void) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) child_fail(errno, "loopback", "socket");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, "lo");
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) child_fail(errno, "loopback", "reading the flags of lo");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) child_fail(errno, "loopback", "bringing lo up");
+  close(s);
+}
+
 static _Noreturn void run_init(const struct plan *p, int out_fd, int err_fd, int fifo_fd) {
   if (sync_send(g_sync_fd, SYNC_INIT_PID, NULL, 0, -1) < 0) child_fail(errno, "init", "talking to the parent");
   expect(SYNC_GO, "cgroups");
   if ((p->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
     child_fail(errno, "namespaces", "unshare cgroup namespace");
+  if (p->clone_flags & CLONE_NEWNET) loopback_up();
   if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
     child_fail(errno, "hostname", "sethostname %s", p->hostname);
   if (p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)
