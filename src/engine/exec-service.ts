@@ -7,19 +7,17 @@
 // `GET /exec/{id}/json` for a while after it ended, or until the container is removed.
 // Health checks run their probes through `run`, which keeps no record.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { exitCodeOfLaunchError, LaunchError } from '../runtime/launch/launch-error.ts';
 import { setConsoleSize } from '../runtime/runc/console-size.ts';
 import type { RunningProcess, StdioSpec } from '../runtime/runc/runtime.ts';
-import { CAPABILITIES, type CapabilityName } from '../runtime/spec/capabilities.ts';
 import { DEFAULT_PATH } from '../runtime/spec/defaults.ts';
 import type { Process } from '../runtime/spec/types.ts';
 import { BerthError, conflict, invalidArgument, notFound } from '../util/errors.ts';
 import type { StreamName } from './container-io.ts';
 import type { ContainerRecord } from './container-record.ts';
 import type { ContainerService } from './container-service.ts';
-import { allCapabilities, capabilitySets, kernelLastCap } from './spec/capabilities.ts';
+import { capabilitySets, grantableCapabilities, kernelLastCap } from './spec/capabilities.ts';
 import { processEnv } from './spec/merge-config.ts';
 import { resolveUserInRootfs } from './spec/user.ts';
 
@@ -358,7 +356,7 @@ export class ExecService {
       defaultPath: DEFAULT_PATH,
     });
     const bounding = base.capabilities?.bounding ?? [];
-    const caps = c.Privileged ? privilegedCapabilities() : bounding;
+    const caps = c.Privileged ? grantableCapabilities(kernelLastCap()) : bounding;
     const proc: Process = {
       ...structuredClone(base),
       args: [...(c.Cmd ?? [])],
@@ -375,23 +373,6 @@ export class ExecService {
     if (c.Privileged) delete proc.apparmorProfile;
     return proc;
   }
-}
-
-/**
- * Every capability, as Docker gives a privileged exec, but only those berthd itself may
- * pass on: a capability outside our own bounding set (a sandboxed host) makes capset fail.
- */
-function privilegedCapabilities(): string[] {
-  const all = allCapabilities(kernelLastCap());
-  let ours: bigint;
-  try {
-    const line = readFileSync('/proc/self/status', 'utf8').match(/^CapBnd:\s*([0-9a-f]+)$/m);
-    if (!line) return all;
-    ours = BigInt(`0x${line[1]}`);
-  } catch {
-    return all;
-  }
-  return all.filter((name) => ((ours >> BigInt(CAPABILITIES.indexOf(name as CapabilityName))) & 1n) === 1n);
 }
 
 /** The container, if an exec can run in it now; Docker's refusals otherwise. */

@@ -2,9 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CAPABILITIES } from '../../runtime/spec/capabilities.ts';
 import { DOCKER_CAPABILITIES } from '../../runtime/spec/defaults.ts';
-import { allCapabilities, capabilitySets, containerCapabilities } from './capabilities.ts';
+import {
+  allCapabilities,
+  capabilitySets,
+  containerCapabilities,
+  grantableCapabilities,
+} from './capabilities.ts';
 
 const LAST = 40;
+/** A daemon whose bounding set holds every capability. */
+const FULL = (1n << 64n) - 1n;
 const DEFAULTS = [...DOCKER_CAPABILITIES] as string[];
 
 describe('containerCapabilities', () => {
@@ -34,8 +41,17 @@ describe('containerCapabilities', () => {
     ['privileged is everything', { privileged: true, capDrop: ['ALL'] }, allCapabilities(LAST)],
   ];
   for (const [name, opts, want] of cases) {
-    it(name, () => assert.deepEqual(containerCapabilities({ ...opts, lastCap: LAST }), want));
+    it(name, () => assert.deepEqual(containerCapabilities({ ...opts, lastCap: LAST, bounding: FULL }), want));
   }
+
+  it('gives "every" capability only from the daemon\'s own bounding set', () => {
+    const sysResource = BigInt(CAPABILITIES.indexOf('CAP_SYS_RESOURCE'));
+    const without = FULL & ~(1n << sysResource);
+    const caps = containerCapabilities({ privileged: true, lastCap: LAST, bounding: without });
+    assert.ok(!caps.includes('CAP_SYS_RESOURCE'));
+    assert.equal(caps.length, allCapabilities(LAST).length - 1);
+    assert.deepEqual(grantableCapabilities(LAST, without), caps);
+  });
 
   it('refuses unknown names', () => {
     assert.throws(

@@ -4,7 +4,7 @@
 // the running kernel knows (/proc/sys/kernel/cap_last_cap), so a capset never fails on an
 // older kernel.
 import { readFileSync } from 'node:fs';
-import { CAPABILITIES } from '../../runtime/spec/capabilities.ts';
+import { CAPABILITIES, type CapabilityName } from '../../runtime/spec/capabilities.ts';
 import { DOCKER_CAPABILITIES } from '../../runtime/spec/defaults.ts';
 import type { Capabilities } from '../../runtime/spec/types.ts';
 import { invalidArgument } from '../../util/errors.ts';
@@ -23,6 +23,29 @@ export function kernelLastCap(): number {
 /** Every capability name the kernel (up to `lastCap`) and berth both know. */
 export function allCapabilities(lastCap: number): string[] {
   return CAPABILITIES.slice(0, Math.min(lastCap, CAPABILITIES.length - 1) + 1);
+}
+
+/** The daemon's own bounding set (CapBnd of /proc/self/status), or undefined when unreadable. */
+function ownBoundingSet(): bigint | undefined {
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8').match(/^CapBnd:\s*([0-9a-f]+)$/m);
+    return line ? BigInt(`0x${line[1]}`) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * "Every" capability, for privileged containers and CapAdd ALL: those the kernel knows that
+ * berthd may pass on. One outside its own bounding set (a sandboxed host, e.g. without
+ * CAP_SYS_RESOURCE) would make capset fail; Docker leaves those out the same way.
+ */
+export function grantableCapabilities(lastCap: number, bounding = ownBoundingSet()): string[] {
+  const all = allCapabilities(lastCap);
+  if (bounding === undefined) return all;
+  return all.filter(
+    (name) => ((bounding >> BigInt(CAPABILITIES.indexOf(name as CapabilityName))) & 1n) === 1n,
+  );
 }
 
 function normalize(names: readonly string[], field: string): string[] {
@@ -45,8 +68,10 @@ export function containerCapabilities(opts: {
   capDrop?: readonly string[] | null;
   privileged?: boolean;
   lastCap: number;
+  /** The daemon's bounding set (tests); read from /proc/self/status when not given. */
+  bounding?: bigint;
 }): string[] {
-  const every = allCapabilities(opts.lastCap);
+  const every = grantableCapabilities(opts.lastCap, opts.bounding);
   if (opts.privileged) return every;
   const add = normalize(opts.capAdd ?? [], 'HostConfig.CapAdd');
   const drop = normalize(opts.capDrop ?? [], 'HostConfig.CapDrop');
