@@ -12,7 +12,7 @@ if [ "$have" -lt "$need_node_major" ]; then
   exit 1
 fi
 
-packages=(busybox-static tar gzip zstd perl-base util-linux make gcc libc6-dev python3 g++)
+packages=(busybox-static tar gzip zstd perl-base util-linux make gcc libc6-dev python3 g++ containernetworking-plugins iptables iproute2)
 if [ "${1:-}" = "--test" ]; then
   packages+=(skopeo umoci runc docker.io podman docker-registry)
 fi

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { ContainerService } from '../engine/container-service.ts';
 import { ContainerStore } from '../engine/container-store.ts';
 import { VolumeStore } from '../engine/volume-store.ts';
+import { DEFAULT_BRIDGE_NAME, NetworkManager } from '../network/index.ts';
 import { nativeBinaryPath } from '../runtime/launch/native-binary.ts';
-import { BerthRuntime } from '../runtime/runc/berth-runtime.ts';
+import { BerthRuntime, OciCommandRuntime, RuntimeSet } from '../runtime/runc/index.ts';
 import { defaultSeccompProfile } from '../runtime/seccomp/default-profile.ts';
 import { BerthError } from '../util/errors.ts';
 import type { DaemonConfig, Service } from './daemon-context.ts';
@@ -24,6 +25,7 @@ export interface ContainerEngine extends Service {
 export function containerEngine(config: DaemonConfig, log: Logger, images: ImageService): ContainerEngine {
   let service: ContainerService | undefined;
   let volumes: VolumeStore | undefined;
+  let networks: NetworkManager | undefined;
   const open = (): ContainerService => {
     if (!service) throw new BerthError('Unavailable', 'the container engine is not open');
     return service;
@@ -46,7 +48,29 @@ export function containerEngine(config: DaemonConfig, log: Logger, images: Image
       volumes = new VolumeStore(db, config.root, (name) => service?.volumeUsers(name) ?? []);
       const warn = (message: string, fields?: Record<string, string | number | boolean | undefined>) =>
         log.warn(message, fields);
-      const runtime = new BerthRuntime({ root: join(config.state, 'runtime'), warn });
+      const runtime = new RuntimeSet({
+        berth: new BerthRuntime({ root: join(config.state, 'runtime'), warn }),
+        commands: Object.entries(config.runtimes ?? {}).map(
+          ([name, path]) =>
+            new OciCommandRuntime({
+              name,
+              path,
+              root: join(config.state, 'runtimes', name),
+              files: join(config.state, 'runtime-files', name),
+            }),
+        ),
+        defaultRuntime: config.defaultRuntime,
+        runtimeOf: (id) => containers.get(id)?.request.HostConfig?.Runtime,
+      });
+      networks = new NetworkManager({
+        db,
+        root: config.root,
+        state: config.state,
+        defaultBridge:
+          config.defaultBridge === undefined ? { name: DEFAULT_BRIDGE_NAME } : config.defaultBridge,
+        warn: (message) => log.warn(message),
+      });
+      await networks.open();
       service = new ContainerService({
         root: config.root,
         containers,
@@ -55,6 +79,7 @@ export function containerEngine(config: DaemonConfig, log: Logger, images: Image
         runtime,
         nativeBinary: nativeBinaryPath(),
         seccompDefault: defaultSeccompProfile(),
+        networks,
         warn,
       });
       const s = service;
@@ -67,6 +92,8 @@ export function containerEngine(config: DaemonConfig, log: Logger, images: Image
     async close() {
       service?.close();
       service = undefined;
+      await networks?.close();
+      networks = undefined;
     },
   };
 }

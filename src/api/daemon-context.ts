@@ -23,6 +23,12 @@ export interface DaemonConfig {
    * recorded one, or for a new root overlay where it works and vfs elsewhere.
    */
   readonly storageDriver?: StorageDriver;
+  /** The default bridge network (`--bridge`, `--bip`); null with `--bridge none`. */
+  readonly defaultBridge?: { name: string; address?: string } | null;
+  /** OCI runtime commands by name (`runc` when on PATH, `--add-runtime NAME=PATH`), beside berth's own. */
+  readonly runtimes?: Readonly<Record<string, string>>;
+  /** The runtime of containers created without `--runtime` (`--default-runtime`); default berth. */
+  readonly defaultRuntime?: string;
 }
 
 /** Something the daemon opens at start and closes at shutdown, in reverse order. */

@@ -1,6 +1,7 @@
 // Facts about the machine the daemon runs on, for /info and /version.
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, hostname, machine, release, totalmem } from 'node:os';
+import { BERTH_RUNTIME } from '../runtime/runc/index.ts';
 
 export interface MachineFacts {
   readonly kernelVersion: string;
@@ -112,3 +113,13 @@ export const networkFacts = (): NetworkFacts => ({
   bridgeNfIptables: readFlag('/proc/sys/net/bridge/bridge-nf-call-iptables'),
   bridgeNfIp6tables: readFlag('/proc/sys/net/bridge/bridge-nf-call-ip6tables'),
 });
+
+/** /info's `Runtimes` and `DefaultRuntime`: berth's own (in-process) and the daemon's OCI runtime commands. */
+export function runtimesInfo(
+  runtimes: Readonly<Record<string, string>> | undefined,
+  defaultRuntime: string | undefined,
+): { Runtimes: Record<string, { path: string }>; DefaultRuntime: string } {
+  const out: Record<string, { path: string }> = { [BERTH_RUNTIME]: { path: BERTH_RUNTIME } };
+  for (const [name, path] of Object.entries(runtimes ?? {})) out[name] = { path };
+  return { Runtimes: out, DefaultRuntime: defaultRuntime || BERTH_RUNTIME };
+}

@@ -1,6 +1,7 @@
 // What berth keeps about a container: Docker's create request as given, the
 // image it was made from, and its state, which the engine changes as the
 // container runs. Times are RFC3339Nano strings, as `inspect` prints them.
+import type { PortMapping } from '../network/index.ts';
 import type { ContainerConfig, ContainerCreateRequest } from './container-config.ts';
 
 export type ContainerStatus =
@@ -69,6 +70,30 @@ export interface ContainerRecord {
   manuallyStopped: boolean;
   /** Mounts as `inspect` shows them (Type, Name, Source, Destination, Driver, Mode, RW, Propagation). */
   mounts: Record<string, unknown>[];
+  /**
+   * The networks it is connected to, by name, the primary (its NetworkMode's) first: Docker's
+   * NetworkSettings.Networks. Kept while it is stopped; the addresses only while it runs.
+   */
+  networks?: Record<string, ContainerEndpoint>;
+  /** Published ports as bound, while it runs. */
+  ports?: PortMapping[];
+}
+
+/** Docker's EndpointSettings. */
+export interface ContainerEndpoint {
+  IPAMConfig: { IPv4Address?: string } | null;
+  Links: null;
+  Aliases: string[] | null;
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  IPv6Gateway: string;
+  GlobalIPv6Address: string;
+  GlobalIPv6PrefixLen: number;
+  MacAddress: string;
+  DriverOpts: null;
 }
 
 export const initialState = (): ContainerState => ({

@@ -11,17 +11,19 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { goTime } from '../image/config-json.ts';
 import type { ImageStore } from '../image/image-store.ts';
+import type { NetworkManager, Sandbox } from '../network/index.ts';
 import type { ImageConfig } from '../oci/descriptor.ts';
 import { readExitFile } from '../runtime/launch/exit-file.ts';
 import type { ExitStatus } from '../runtime/launch/handshake.ts';
 import type { LaunchedContainer } from '../runtime/launch/launcher.ts';
-import type { BerthRuntime } from '../runtime/runc/berth-runtime.ts';
-import { setConsoleSize } from '../runtime/runc/console-size.ts';
+import type { RuntimeSet } from '../runtime/runc/runtime-set.ts';
 import { parseSignal } from '../runtime/runc/signals.ts';
 import type { DockerSeccompProfile } from '../runtime/seccomp/index.ts';
 import { BerthError, conflict, invalidArgument, isBerthError, notFound } from '../util/errors.ts';
-import type { ContainerCreateRequest } from './container-config.ts';
+import type { ContainerCreateRequest, EndpointSettings } from './container-config.ts';
+import { connectNetwork, disconnectNetwork } from './container-connect.ts';
 import { type Attachment, ContainerIo } from './container-io.ts';
+import { applySandbox, requestedNetworks, sandboxRequest } from './container-network.ts';
 import { type ContainerRecord, initialState, ZERO_TIME } from './container-record.ts';
 import type { ContainerStore } from './container-store.ts';
 import { healthMonitor } from './health.ts';
@@ -37,11 +39,14 @@ export interface ContainerServiceOptions {
   containers: ContainerStore;
   volumes: VolumeStore;
   images: ImageStore;
-  runtime: BerthRuntime;
+  /** berth's own runtime and the OCI runtime commands; each container runs on the one it was created with. */
+  runtime: RuntimeSet;
   /** berth-native, bound into containers started with --init. */
   nativeBinary?: string;
   /** Docker's default seccomp profile, applied unless a container asks otherwise. */
   seccompDefault?: DockerSeccompProfile;
+  /** Bridge networks; without it every container gets a namespace with loopback only. */
+  networks?: NetworkManager;
   warn?: (message: string, fields?: Record<string, string | number | boolean | undefined>) => void;
 }
 
@@ -72,7 +77,7 @@ export class ContainerService {
   }
 
   /** The OCI runtime the containers run on (exec, stats, top and update go to it). */
-  get runtime(): BerthRuntime {
+  get runtime(): RuntimeSet {
     return this.o.runtime;
   }
 
@@ -82,6 +87,10 @@ export class ContainerService {
 
   get volumes(): VolumeStore {
     return this.o.volumes;
+  }
+
+  get networks(): NetworkManager | undefined {
+    return this.o.networks;
   }
 
   /** Save a changed record (for the engine's other modules: update, health). */
@@ -161,7 +170,15 @@ export class ContainerService {
       }
     graph.MergedDir = this.rootfs(r.id);
     const driver = this.o.images.snapshots.driver === 'overlay' ? 'overlay2' : 'vfs';
-    return { dir: this.dir(r.id), logPath: this.logPath(r.id), rootfs: this.rootfs(r.id), graph, driver };
+    const sandboxKey = this.o.networks?.store.sandbox(r.id)?.netns ?? '';
+    return {
+      dir: this.dir(r.id),
+      logPath: this.logPath(r.id),
+      rootfs: this.rootfs(r.id),
+      graph,
+      driver,
+      sandboxKey,
+    };
   }
 
   async create(
@@ -169,6 +186,8 @@ export class ContainerService {
     askedName?: string,
   ): Promise<{ Id: string; Warnings: string[] }> {
     if (!request.Image) throw invalidArgument('no image given: a container is made from an image');
+    // chosen once, at create; inspect shows it, the default filled in as Docker does
+    const runtime = this.o.runtime.nameFor(request.HostConfig?.Runtime);
     const name = askedName ? checkName(askedName) : randomName((n) => !!this.store.byName(n));
     if (askedName && this.store.byName(name)) {
       const holder = this.store.byName(name)!;
@@ -176,6 +195,7 @@ export class ContainerService {
         `Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`,
       );
     }
+    const networks = requestedNetworks(request, this.o.networks);
     const image = this.imageOf(request.Image);
     const config = await this.o.images.readConfig(image);
     const { path, args } = commandOf(request, config);
@@ -192,7 +212,7 @@ export class ContainerService {
         imageId: image.id,
         imageRef: request.Image,
         created: goTime(new Date()),
-        request,
+        request: { ...request, HostConfig: { ...request.HostConfig, Runtime: runtime } },
         config: mergedConfig(request, config),
         path,
         args,
@@ -201,6 +221,7 @@ export class ContainerService {
         snapshotKey,
         manuallyStopped: false,
         mounts: [],
+        networks,
       };
       this.store.add(record);
       this.events.emit('create', record);
@@ -238,7 +259,13 @@ export class ContainerService {
     if (!image) throw notFound(`the image of container ${id.slice(0, 12)} (${record.imageId}) is gone`);
     const config = await this.o.images.readConfig(image);
     await mountRootfs(await this.o.images.snapshots.mounts(record.snapshotKey), rootfs);
+    const net = this.o.networks;
+    let sandbox: Sandbox | undefined;
     try {
+      const asked = net ? sandboxRequest(record, net) : undefined;
+      if (asked) sandbox = await net!.setUp(asked);
+      const primary = sandbox?.endpoints[0];
+      const primaryNetwork = primary ? net!.store.get(primary.networkId) : undefined;
       const built = await containerSpec({
         id,
         name: record.name,
@@ -253,12 +280,25 @@ export class ContainerService {
         cgroupsPath: `/berth/${id}`,
         initBinary: this.o.nativeBinary,
         seccompDefault: this.o.seccompDefault,
+        networkPeer: (ref) => {
+          const peer = this.resolve(ref);
+          return {
+            hostname: peer.request.Hostname || peer.id.slice(0, 12),
+            ...(peer.request.Domainname ? { domainname: peer.request.Domainname } : {}),
+            containerDir: this.dir(peer.id),
+          };
+        },
         namespacePath: (kind, ref) => {
           const peer = this.resolve(ref);
           if (peer.state.Status !== 'running')
             throw conflict(`cannot join the ${kind} namespace of container ${ref}: it is not running`);
           return `/proc/${peer.state.Pid}/ns/${kind === 'network' ? 'net' : kind}`;
         },
+        ...(sandbox
+          ? { networkNamespace: sandbox.netns, addresses: sandbox.endpoints.map((e) => e.ip) }
+          : {}),
+        ...(net?.defaultNetwork() ? { hostGateway: net.defaultNetwork()!.gateway } : {}),
+        ...(primaryNetwork && !primaryNetwork.builtin ? { nameserver: primaryNetwork.gateway } : {}),
       });
       for (const w of built.warnings) this.o.warn?.(w, { container: id });
       record.mounts = built.mounts as unknown as Record<string, unknown>[];
@@ -294,6 +334,7 @@ export class ContainerService {
         OOMKilled: false,
       };
       record.manuallyStopped = false;
+      applySandbox(record, sandbox);
       healthMonitor(this).start(record);
       this.store.save(record);
       this.events.emit('start', record);
@@ -310,6 +351,8 @@ export class ContainerService {
       );
     } catch (err) {
       await unmountRootfs(rootfs);
+      await net?.tearDown(id).catch((e: Error) => this.o.warn?.(e.message));
+      applySandbox(record, undefined);
       const message = err instanceof Error ? err.message : String(err);
       record.state = {
         ...record.state,
@@ -348,6 +391,8 @@ export class ContainerService {
     const oom = await this.o.runtime.oomKilled(id).catch(() => false);
     await this.o.runtime.delete(id, { force: true }).catch((e: Error) => this.o.warn?.(e.message));
     await unmountRootfs(this.rootfs(id));
+    await this.o.networks?.tearDown(id).catch((e: Error) => this.o.warn?.(e.message));
+    applySandbox(record, undefined);
     this.io.delete(id);
     record.state = {
       ...record.state,
@@ -459,6 +504,7 @@ export class ContainerService {
     const { id } = record;
     await this.o.runtime.delete(id, { force: true }).catch(() => {});
     await unmountRootfs(this.rootfs(id));
+    await this.o.networks?.tearDown(id);
     await this.o.images.snapshots.remove(record.snapshotKey).catch((e: Error) => {
       if (!isBerthError(e, 'NotFound')) throw e;
     });
@@ -497,7 +543,21 @@ export class ContainerService {
     if (record.state.Status !== 'running') throw conflict(`Container ${record.id} is not running`);
     if (!record.request.Tty || height <= 0 || width <= 0) return;
     // a terminal gone by now (the process just exited) is not the caller's error
-    await setConsoleSize(record.state.Pid, { height, width }).catch(() => {});
+    await this.o.runtime.setConsoleSize(record.id, record.state.Pid, { height, width }).catch(() => {});
+  }
+
+  /** `network connect`: now when it runs, else from its next start. */
+  async connect(ref: string, network: string, settings: EndpointSettings = {}): Promise<void> {
+    await connectNetwork(this.resolve(ref), network, settings, this.networkDeps());
+  }
+
+  async disconnect(ref: string, network: string, opts: { force?: boolean } = {}): Promise<void> {
+    await disconnectNetwork(this.resolve(ref), network, opts, this.networkDeps());
+  }
+
+  private networkDeps() {
+    if (!this.o.networks) throw new BerthError('FailedPrecondition', 'this daemon runs without networks');
+    return { networks: this.o.networks, save: (r: ContainerRecord) => this.store.save(r) };
   }
 
   rename(ref: string, newName: string): void {
@@ -510,8 +570,10 @@ export class ContainerService {
       throw conflict(
         `Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`,
       );
+    const before = record.name;
     record.name = name;
     this.store.save(record);
+    this.o.networks?.renameContainer(record.id, before, name);
   }
 
   /**
@@ -520,6 +582,7 @@ export class ContainerService {
    * Containers with restart policy `always` (and `unless-stopped` not stopped by hand) start.
    */
   async restore(): Promise<void> {
+    const running = new Set<string>();
     for (const record of this.store.list()) {
       if (!['running', 'paused', 'restarting'].includes(record.state.Status)) continue;
       const status = await this.o.runtime
@@ -527,12 +590,14 @@ export class ContainerService {
         .then((s) => s.status)
         .catch(() => 'stopped');
       if (status === 'running' || status === 'paused') {
+        running.add(record.id);
         this.watchExitFile(record.id);
         healthMonitor(this).start(record);
         continue;
       }
       await this.exited(record.id).catch((e: Error) => this.o.warn?.(e.message));
     }
+    await this.o.networks?.reconcile(running);
   }
 
   /** Daemon shutdown: let go of the shims (containers keep running) and stop watching. */

@@ -242,7 +242,12 @@ export class TestDaemon {
       opts.state,
       ...(opts.host ? ['-H', opts.host] : []),
     ];
-    const child = spawn(process.execPath, [...args, ...(opts.args ?? [])], {
+    // No default bridge unless the test asks for one: parallel test daemons would share berth0.
+    const extra = opts.args ?? [];
+    const bridge = extra.some((a) => a === '--bridge' || a === '-b' || a.startsWith('--bridge='))
+      ? []
+      : ['--bridge', 'none'];
+    const child = spawn(process.execPath, [...args, ...bridge, ...extra], {
       env: cleanEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -69,7 +69,7 @@ async function build(ctx: RequestContext, daemon: DaemonContext): Promise<void> 
         store,
         scratch,
         run: {
-          runtime: containers.runtime,
+          runtime: containers.runtime.berth,
           nativeBinary: nativeBinaryPath(),
           seccompDefault: defaultSeccompProfile(),
         },

@@ -39,19 +39,27 @@ export function containerSummary(r: ContainerRecord, now = Date.now()) {
     ImageID: r.imageId,
     Command: shortCommand(r),
     Created: Math.floor(Date.parse(r.created) / 1000),
-    Ports: [],
+    Ports: portSummary(r),
     Labels: r.request.Labels ?? {},
     State: r.state.Status,
     Status: statusText(r, now),
-    HostConfig: { NetworkMode: hc.NetworkMode || 'none' },
-    NetworkSettings: { Networks: {} },
+    HostConfig: { NetworkMode: hc.NetworkMode || 'default' },
+    NetworkSettings: { Networks: r.networks ?? {} },
     Mounts: r.mounts,
   };
 }
 
 export function containerInspect(
   r: ContainerRecord,
-  paths: { dir: string; logPath: string; rootfs: string; graph: Record<string, string>; driver: string },
+  paths: {
+    dir: string;
+    logPath: string;
+    rootfs: string;
+    graph: Record<string, string>;
+    driver: string;
+    /** The network namespace file while it runs on a bridge network. */
+    sandboxKey?: string;
+  },
 ) {
   const req = r.request;
   const hostConfig = req.HostConfig ?? {};
@@ -89,7 +97,7 @@ export function containerInspect(
     AppArmorProfile: '',
     ExecIDs: null,
     HostConfig: {
-      NetworkMode: 'none',
+      NetworkMode: 'default',
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
       LogConfig: { Type: 'json-file', Config: {} },
       ...hostConfig,
@@ -109,12 +117,62 @@ export function containerInspect(
       ...r.config,
       Image: r.imageRef,
     },
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      Ports: {},
-      SandboxKey: '',
-      Networks: {},
-    },
+    NetworkSettings: networkSettings(r, paths.sandboxKey ?? ''),
+  };
+}
+
+const isUp = (r: ContainerRecord) => r.state.Status === 'running' || r.state.Status === 'paused';
+
+/** Docker's NetworkSettings.Ports: each exposed or published port, with its bindings (null: none). */
+function portMap(r: ContainerRecord): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  if (!isUp(r)) return {};
+  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const key of Object.keys(r.config.ExposedPorts ?? {}))
+    out[key.includes('/') ? key : `${key}/tcp`] = null;
+  for (const p of r.ports ?? []) {
+    const key = `${p.containerPort}/${p.protocol}`;
+    const list = out[key] ?? [];
+    list.push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+    out[key] = list;
+  }
+  return out;
+}
+
+/** The container list's Ports: published ones with their host side, exposed ones without. */
+function portSummary(r: ContainerRecord) {
+  const out: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
+  for (const [key, bindings] of Object.entries(portMap(r))) {
+    const [port, type = 'tcp'] = key.split('/');
+    if (!bindings) out.push({ PrivatePort: Number(port), Type: type });
+    else
+      for (const b of bindings)
+        out.push({ IP: b.HostIp, PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type });
+  }
+  return out;
+}
+
+function networkSettings(r: ContainerRecord, sandboxKey: string) {
+  const networks = r.networks ?? {};
+  // Docker's top-level address fields describe the default bridge network only
+  const bridge = networks.bridge;
+  return {
+    Bridge: '',
+    SandboxID: sandboxKey ? r.id : '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: portMap(r),
+    SandboxKey: sandboxKey,
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: bridge?.EndpointID ?? '',
+    Gateway: bridge?.Gateway ?? '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: bridge?.IPAddress ?? '',
+    IPPrefixLen: bridge?.IPPrefixLen ?? 0,
+    IPv6Gateway: '',
+    MacAddress: bridge?.MacAddress ?? '',
+    Networks: networks,
   };
 }

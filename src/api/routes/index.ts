@@ -9,6 +9,7 @@ import { containerStatsRoutes } from './container-stats.ts';
 import { containerRoutes } from './containers.ts';
 import { distributionRoutes } from './distribution.ts';
 import { imageRoutes } from './images.ts';
+import { networkRoutes } from './networks.ts';
 import { systemRoutes } from './system.ts';
 import { systemDfRoutes } from './system-df.ts';
 import { volumeRoutes } from './volumes.ts';
@@ -25,5 +26,6 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   containerStatsRoutes,
   containerFileRoutes,
   volumeRoutes,
+  networkRoutes,
   buildRoutes,
 ];

@@ -4,7 +4,13 @@ import { compareApiVersions, MAX_API_VERSION, MIN_API_VERSION } from '../api-ver
 import { BERTH_VERSION, buildTimeOf, GIT_COMMIT, goArch } from '../build-info.ts';
 import type { DaemonContext, RouteModule } from '../daemon-context.ts';
 import type { RequestContext } from '../request-context.ts';
-import { cgroupFeatures, type MachineFacts, machineFacts, networkFacts } from '../system-info.ts';
+import {
+  cgroupFeatures,
+  type MachineFacts,
+  machineFacts,
+  networkFacts,
+  runtimesInfo,
+} from '../system-info.ts';
 import { type ContainerCounts, countContainers } from '../system-stats.ts';
 
 const ping = (ctx: RequestContext): void => {
@@ -120,8 +126,7 @@ export async function infoBody(daemon: DaemonContext, machine: MachineFacts, api
     Labels: [],
     ExperimentalBuild: false,
     ServerVersion: BERTH_VERSION,
-    Runtimes: { berth: { path: 'berth-runc' } },
-    DefaultRuntime: 'berth',
+    ...runtimesInfo(daemon.config.runtimes, daemon.config.defaultRuntime),
     Swarm: {
       NodeID: '',
       NodeAddr: '',

@@ -31,6 +31,16 @@ import { loadCommand } from './load.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
 import { logsCommand } from './logs.ts';
+import {
+  networkConnectCommand,
+  networkCreateCommand,
+  networkDisconnectCommand,
+  networkInspectCommand,
+  networkLsCommand,
+  networkPruneCommand,
+  networkRmCommand,
+} from './network.ts';
+import { portCommand } from './port.ts';
 import { psCommand } from './ps.ts';
 import { pullCommand } from './pull.ts';
 import { pushCommand } from './push.ts';
@@ -99,6 +109,14 @@ export const COMMANDS: readonly Command<any>[] = [
   systemPruneCommand,
   containerPruneCommand,
   updateCommand,
+  portCommand,
+  networkCreateCommand,
+  networkLsCommand,
+  networkInspectCommand,
+  networkRmCommand,
+  networkConnectCommand,
+  networkDisconnectCommand,
+  networkPruneCommand,
   volumeCreateCommand,
   volumeLsCommand,
   volumeInspectCommand,
@@ -113,6 +131,7 @@ export const COMMANDS: readonly Command<any>[] = [
 export const GROUPS: readonly CommandGroup[] = [
   { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
+  { name: 'network', summary: 'Manage networks' },
   { name: 'registry', summary: 'Run and maintain an image registry server' },
   { name: 'system', summary: 'Manage berth' },
   { name: 'volume', summary: 'Manage volumes' },

@@ -2,8 +2,8 @@
 // NAME...`: the daemon's JSON of each, as a JSON array indented by four spaces,
 // or each through --format. Names not found are reported after what was found
 // (the array is printed even when empty, as Docker prints `[]`). `inspect` looks
-// a name up as a container, then an image, then a volume, as Docker does.
-import { EXIT_BERTH_FAILED, invalidArgument, isBerthError } from '../../util/errors.ts';
+// a name up as a container, then an image, then a volume, then a network, as Docker does.
+import { invalidArgument, isBerthError } from '../../util/errors.ts';
 import type { Client } from '../client.ts';
 import { isDaemonError } from '../client.ts';
 import { type CommandContext, defineCommand } from '../command.ts';
@@ -17,17 +17,18 @@ export const INSPECT_FORMAT_OPTION = {
   help: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template",
 } as const;
 
-interface Found {
+export interface Found {
   readonly items: unknown[];
   readonly errors: string[];
 }
 
-type Kind = 'container' | 'image' | 'volume';
+type Kind = 'container' | 'image' | 'volume' | 'network';
 
 const PATHS: Record<Kind, (name: string) => string> = {
   container: (n) => `/containers/${encodeURIComponent(n)}/json`,
   image: (n) => `/images/${imagePath(n)}/json`,
   volume: (n) => `/volumes/${encodeURIComponent(n)}`,
+  network: (n) => `/networks/${encodeURIComponent(n)}`,
 };
 
 async function inspectObjects(
@@ -58,7 +59,11 @@ async function inspectObjects(
   return found;
 }
 
-function print(ctx: CommandContext, found: Found, format: string | undefined): number {
+/**
+ * What every inspect prints: the objects found (a JSON array, or each through the
+ * template), then the errors for those not found; exit 1 when there were any, as Docker.
+ */
+export function printInspected(ctx: CommandContext, found: Found, format: string | undefined): number {
   if (format !== undefined) {
     for (const item of found.items) ctx.stdout.write(formatOne(item, format));
   } else {
@@ -66,7 +71,7 @@ function print(ctx: CommandContext, found: Found, format: string | undefined): n
   }
   if (!found.errors.length) return 0;
   ctx.stderr.write(`${found.errors.join('\n')}\n`);
-  return EXIT_BERTH_FAILED;
+  return 1;
 }
 
 export const imageInspectCommand = defineCommand({
@@ -83,7 +88,7 @@ export const imageInspectCommand = defineCommand({
       ['image'],
       (_name, message) => `Error response from daemon: ${message}`,
     );
-    return print(ctx, found, ctx.options.format);
+    return printInspected(ctx, found, ctx.options.format);
   },
 });
 
@@ -105,7 +110,7 @@ export const containerInspectCommand = defineCommand({
       (_name, message) => `Error response from daemon: ${message}`,
       { size: ctx.options.size ? '1' : undefined },
     );
-    return print(ctx, found, ctx.options.format);
+    return printInspected(ctx, found, ctx.options.format);
   },
 });
 
@@ -134,7 +139,7 @@ export const inspectCommand = defineCommand({
   },
   async run(ctx) {
     const type = ctx.options.type;
-    const kinds: Kind[] = ['container', 'image', 'volume'];
+    const kinds: Kind[] = ['container', 'image', 'volume', 'network'];
     if (type !== undefined && !kinds.includes(type as Kind)) {
       if (!OBJECT_TYPES.includes(type)) throw invalidArgument(`"${type}" is not a valid value for --type`);
       throw invalidArgument(`inspecting objects of type ${type} is not supported: berth has no ${type}s`);
@@ -147,6 +152,6 @@ export const inspectCommand = defineCommand({
       (name) => (type ? `Error: No such ${type}: ${name}` : `Error: No such object: ${name}`),
       { size: ctx.options.size ? '1' : undefined },
     );
-    return print(ctx, found, ctx.options.format);
+    return printInspected(ctx, found, ctx.options.format);
   },
 });

@@ -1,12 +1,12 @@
-// `berth system prune`: remove stopped containers, then (with --volumes) unused
+// `berth system prune`: remove stopped containers, unused networks, then (with --volumes) unused
 // anonymous volumes, then dangling images (with -a every image no container
 // uses), as `docker system prune` does, after Docker's WARNING and a y/N question
 // read from stdin unless -f. It prints what each prune deleted and the total
-// reclaimed. berth has no networks of its own to prune and no build cache yet, so
-// the warning lists networks (there are none to remove) and leaves the cache out.
+// reclaimed. berth has no build cache yet, so the warning leaves the cache out.
 import { invalidArgument } from '../../util/errors.ts';
 import { filtersParam } from '../client.ts';
 import { defineCommand } from '../command.ts';
+import { deletedNetworksText, type NetworkPruneReport } from '../network/index.ts';
 import { type ContainerPruneReport, deletedContainersText } from './container-prune.ts';
 import { humanSizeDigits } from './image-format.ts';
 import { confirm } from './terminal.ts';
@@ -81,6 +81,10 @@ export const systemPruneCommand = defineCommand({
       ctx.stdout.write(containersText);
       reclaimed += containers.SpaceReclaimed;
     }
+    const networks = await client.post<NetworkPruneReport>('/networks/prune', undefined, {
+      filters: filtersParam(filters),
+    });
+    ctx.stdout.write(deletedNetworksText(networks));
     if (volumes) {
       // only anonymous volumes, even with -a, as Docker's system prune
       const report = await client.post<VolumePruneReport>('/volumes/prune', undefined, {

@@ -6,9 +6,9 @@
 import { invalidArgument } from '../../util/errors.ts';
 import { filtersParam, isDaemonError } from '../client.ts';
 import { defineCommand } from '../command.ts';
-import { formatList, formatOne } from '../output/format.ts';
+import { formatList } from '../output/format.ts';
 import { humanSizeDigits } from './image-format.ts';
-import { INSPECT_FORMAT_OPTION } from './inspect.ts';
+import { INSPECT_FORMAT_OPTION, printInspected } from './inspect.ts';
 import { confirm } from './terminal.ts';
 
 /** A volume of the Engine API, as GET /volumes and /system/df give it. */
@@ -203,12 +203,7 @@ export const volumeInspectCommand = defineCommand({
         errors.push(`Error response from daemon: ${err.message}`);
       }
     }
-    const format = ctx.options.format;
-    if (format !== undefined) for (const item of items) ctx.stdout.write(formatOne(item, format));
-    else ctx.stdout.write(`${JSON.stringify(items, null, 4)}\n`);
-    if (!errors.length) return 0;
-    ctx.stderr.write(`${errors.join('\n')}\n`);
-    return 1;
+    return printInspected(ctx, { items, errors }, ctx.options.format);
   },
 });
 

@@ -77,6 +77,10 @@ export interface ContainerSpecInput {
   addresses?: string[];
   /** What `host-gateway` in ExtraHosts stands for (the engine's bridge gateway). */
   hostGateway?: string;
+  /** The network namespace the engine set up for a container on a bridge network (a file to join). */
+  networkNamespace?: string;
+  /** berth's DNS server for a user-defined network: the only nameserver in resolv.conf. */
+  nameserver?: string;
   /** Facts about the machine; read from it when not given. */
   host?: Partial<HostFacts>;
 }
@@ -237,7 +241,7 @@ export async function containerSpec(input: ContainerSpecInput): Promise<Containe
     }
     return input.namespacePath(kind, ref);
   };
-  const namespaces = specNamespaces(modes, joinPath);
+  const namespaces = specNamespaces(modes, joinPath, input.networkNamespace);
   const has = (type: string) => namespaces.some((n) => n.type === type);
 
   const shmSize = hc.ShmSize ?? 0;
@@ -313,6 +317,7 @@ export async function containerSpec(input: ContainerSpecInput): Promise<Containe
       hostNetwork: net.kind === 'host',
       ...(input.addresses ? { addresses: input.addresses } : {}),
       ...(input.hostGateway ? { hostGateway: input.hostGateway } : {}),
+      ...(input.nameserver ? { nameserver: input.nameserver } : {}),
       host,
       warnings,
     });

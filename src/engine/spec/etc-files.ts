@@ -21,6 +21,8 @@ export function containerEtcFiles(opts: {
   addresses?: readonly string[];
   /** What `host-gateway` stands for; 127.0.0.1 (with a warning off the host network) when not given. */
   hostGateway?: string;
+  /** berth's DNS server of the container's network, which forwards what it does not know. */
+  nameserver?: string;
   host: Pick<HostFacts, 'hosts' | 'resolvConf'>;
   warnings: string[];
 }): EtcFiles {
@@ -42,7 +44,7 @@ export function containerEtcFiles(opts: {
     resolvConf: resolvConf({
       hostResolvConf: opts.host.resolvConf,
       hostNetwork: opts.hostNetwork,
-      dns: hc.Dns,
+      dns: opts.nameserver ? [opts.nameserver] : hc.Dns,
       dnsSearch: hc.DnsSearch,
       dnsOptions: hc.DnsOptions,
     }),

@@ -72,15 +72,21 @@ export function parseNamespaceModes(
   return { network, ipc, pid, uts: utsMode === 'host' ? 'host' : 'private', cgroup };
 }
 
-/** The spec's namespaces: mount always; the others private, joined, or (host) left out. */
+/**
+ * The spec's namespaces: mount always; the others private, joined, or (host) left out.
+ * A private network namespace the engine made beforehand (`networkPath`) is joined.
+ */
 export function specNamespaces(
   modes: NamespaceModes,
   joinPath: (kind: JoinKind, ref: string) => string,
+  networkPath?: string,
 ): Namespace[] {
   const out: Namespace[] = [{ type: 'mount' }];
   const add = (type: 'network' | 'ipc' | 'pid', mode: { kind: string; ref?: string }) => {
     if (mode.kind === 'host') return;
     if (mode.kind === 'container') out.push({ type, path: joinPath(type, (mode as Shared).ref) });
+    else if (type === 'network' && mode.kind === 'private' && networkPath)
+      out.push({ type, path: networkPath });
     else out.push({ type });
   };
   add('network', modes.network);
