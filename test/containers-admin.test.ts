@@ -216,14 +216,15 @@ describe('the CLI texts', () => {
       systemPruneWarning({ all: true, volumes: true, filters: ['label=a', 'label!=b', 'until=1h'] }),
       'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n' +
         '  - all anonymous volumes not used by at least one container\n' +
-        '  - all images without at least one container associated to them\n\n' +
+        '  - all images without at least one container associated to them\n' +
+        '  - all build cache\n\n' +
         '  Items to be pruned will be filtered with:\n  - label!=b\n  - label=a\n  - until=1h\n\n' +
         'Are you sure you want to continue?',
     );
     assert.equal(
       systemPruneWarning({ all: false, volumes: false, filters: [] }),
       'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n' +
-        '  - all dangling images\n\nAre you sure you want to continue?',
+        '  - all dangling images\n  - all dangling build cache\n\nAre you sure you want to continue?',
     );
   });
 

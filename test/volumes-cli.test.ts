@@ -403,7 +403,8 @@ describe('berth volumes, prunes, update, info and system df', { skip }, () => {
     assert.equal(
       declined.stdout,
       'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n' +
-        '  - all anonymous volumes not used by at least one container\n  - all dangling images\n\n' +
+        '  - all anonymous volumes not used by at least one container\n  - all dangling images\n' +
+        '  - all dangling build cache\n\n' +
         '  Items to be pruned will be filtered with:\n  - label=x\n\nAre you sure you want to continue? [y/N] ',
     );
     assert.equal(await inspect(stopped, '{{.State.Status}}'), 'exited', 'answering no removes nothing');

@@ -6,6 +6,7 @@
 // Docker's `overlay2`.
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
+import { installBuildCacheRoots } from '../build/cache/index.ts';
 import type { ImageStore } from '../image/image-store.ts';
 import { openImageStore } from '../image/open.ts';
 import type { StorageDriver } from '../snapshot/snapshotter.ts';
@@ -70,6 +71,8 @@ export function imageService(config: DaemonConfig, log: Logger): ImageService {
       try {
         const opened = await openImageStore({ root: config.root, db, driver: config.storageDriver });
         store = opened.store;
+        // before the start-up sweep: the build cache's layers are roots too
+        installBuildCacheRoots(store, db);
         if (opened.driverNote) log.warn('using the vfs storage driver', { reason: opened.driverNote });
       } catch (err) {
         db.close();

@@ -42,6 +42,14 @@ export interface ImageUser {
   snapshotsInUse(): Iterable<string>;
 }
 
+/**
+ * Something outside the image store that holds blobs and snapshots no image
+ * names: the build cache. Collection keeps what it lists, read at each sweep.
+ */
+export interface GcRoots {
+  roots(): { blobs: Iterable<string>; snapshots: Iterable<string> };
+}
+
 export interface RemoveOptions {
   force?: boolean;
   /** Docker's --no-prune: keep untagged parents. Parents are only set by commit/build. */
@@ -62,10 +70,12 @@ interface ImageRow {
 }
 
 const NO_USERS: ImageUser = { containersUsing: () => [], snapshotsInUse: () => [] };
+const NO_ROOTS: GcRoots = { roots: () => ({ blobs: [], snapshots: [] }) };
 
 export class ImageStore {
   readonly leases = new Leases();
   users: ImageUser = NO_USERS;
+  cacheRoots: GcRoots = NO_ROOTS;
   private gcRunning: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -423,8 +433,9 @@ export class ImageStore {
   // ---- garbage collection ----------------------------------------------------
 
   /**
-   * Mark every blob reachable from an image or a tag, and every snapshot an
-   * image or a container stands on; sweep the rest, except what a lease holds.
+   * Mark every blob reachable from an image or a tag, every snapshot an image or
+   * a container stands on, and what `cacheRoots` holds; sweep the rest, except
+   * what a lease holds.
    * Runs one at a time.
    */
   collectGarbage(): Promise<{ blobs: number; snapshots: number; bytes: number }> {
@@ -436,6 +447,9 @@ export class ImageStore {
   private async sweep() {
     const liveBlobs = new Set<string>();
     const liveSnapshots = new Set<string>(this.users.snapshotsInUse());
+    const cached = this.cacheRoots.roots();
+    for (const d of cached.blobs) liveBlobs.add(d);
+    for (const s of cached.snapshots) liveSnapshots.add(s);
     const roots = [
       ...(this.db.prepare('SELECT target_digest AS d, target_media_type AS t FROM tags').all() as {
         d: string;

@@ -6,6 +6,14 @@
 // Step image IDs are the digests of the config after each step; only the last
 // config is stored. The build runs under a lease, so garbage collection leaves
 // its layers alone until the image names them.
+//
+// Every step goes through the build cache (step-cache.ts, ../cache/): a step
+// whose key has a record is not run again, and prints ` ---> Using cache`. Each
+// step stamps the config's `created` with its own time, so the image of a build
+// that came wholly from the cache is the image of the build that made the
+// records: the same ID, as with Docker's classic builder. `--no-cache` skips the
+// lookups (and still records); `--no-cache-filter` skips them in the stages it
+// names (by name or index), and every stage built on one of those misses too.
 
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -21,6 +29,7 @@ import { hostPlatform } from '../../oci/platform.ts';
 import { familiarString, formatReference, parseReference } from '../../oci/reference.ts';
 import { TRANSIENT_KEY_PREFIX } from '../../snapshot/fs-snapshotter.ts';
 import { BerthError, invalidArgument } from '../../util/errors.ts';
+import { type BuildCache, stepKey } from '../cache/index.ts';
 import {
   type AddInstruction,
   type CopyInstruction,
@@ -32,10 +41,12 @@ import {
   type Stage,
 } from '../dockerfile/index.ts';
 import { chownOwner, copyInto, parseChmod } from './copy-files.ts';
+import { copyInputsDigest } from './copy-inputs.ts';
 import { applyMetadata, commandArgv, nopCreatedBy, workdirOf } from './metadata.ts';
 import { resolveInRoot } from './root-path.ts';
 import { type RunEnvironment, runInRootfs } from './run-step.ts';
 import { expansionEnv, runArgs, type StageState, shellOf } from './stage-state.ts';
+import { cachedStep, type StepCache } from './step-cache.ts';
 import { stepLayer } from './step-layer.ts';
 
 export interface BuildOptions {
@@ -51,6 +62,10 @@ export interface BuildOptions {
   pull?: boolean;
   /** `--label`s for the final image. */
   labels?: Record<string, string>;
+  /** `--no-cache`: look nothing up in the build cache (results are still recorded). */
+  noCache?: boolean;
+  /** `--no-cache-filter`: stages (names or indexes) whose steps look nothing up. */
+  noCacheFilter?: string[];
 }
 
 export interface BuildOutput {
@@ -67,6 +82,8 @@ export interface BuilderDeps {
   scratch: string;
   /** The image a FROM or COPY --from names: from the store, or pulled (`pull`: always pull). */
   image(reference: string, pull: boolean): Promise<ImageRecord>;
+  /** The build cache; without one every step runs and nothing is recorded. */
+  cache?: BuildCache;
 }
 
 export interface BuildResult {
@@ -140,6 +157,10 @@ export async function buildImage(
   const built = new Map<number, StageState>();
   await mkdir(deps.scratch, { recursive: true });
   const lease = deps.store.leases.take();
+  const uncached = new Set((opts.noCacheFilter ?? []).map((n) => n.toLowerCase()));
+  for (const name of uncached)
+    if (!parsed.stages.some((st) => st.name === name || String(st.index) === name))
+      out.stream(`[Warning] --no-cache-filter: no stage named ${name}\n`);
   const stepCtx: StepContext = {
     contextDir: opts.contextDir,
     buildArgs,
@@ -150,9 +171,12 @@ export async function buildImage(
     lease,
     out,
     pull: opts.pull ?? false,
+    cache: { cache: deps.cache, lookups: false, store: deps.store, lease },
   };
   try {
     for (const stage of stages) {
+      stepCtx.cache.lookups =
+        !opts.noCache && !uncached.has(stage.name ?? '') && !uncached.has(String(stage.index));
       const ref = fromImage(stage);
       out.stream(`Step ${++step}/${total} : ${stage.from.original}\n`);
       const state = await fromState(deps, ref, stage, parsed.stages, built, opts.pull ?? false, lease);
@@ -185,7 +209,9 @@ export async function buildImage(
     if (unused.length)
       out.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     const names = (opts.tags ?? []).map((t) => formatReference(parseReference(t)));
-    const image = await writeImage(deps.store, { ...final.config, created: goTime() }, final.layers, {
+    // The last step's time (see the header); a stage of no steps is made now.
+    const created = final.config.created ?? goTime();
+    const image = await writeImage(deps.store, { ...final.config, created }, final.layers, {
       names,
       parent: final.baseImageId,
     });
@@ -273,22 +299,41 @@ interface StepContext {
   lease: Lease;
   out: BuildOutput;
   pull: boolean;
+  cache: StepCache;
 }
 
 function addHistory(s: StageState, createdBy: string, empty: boolean): void {
+  const created = goTime();
   s.config = {
     ...s.config,
+    created,
     history: [
       ...(s.config.history ?? []),
-      { created: goTime(), created_by: createdBy, ...(empty ? { empty_layer: true } : {}) },
+      { created, created_by: createdBy, ...(empty ? { empty_layer: true } : {}) },
     ],
   };
+}
+
+/** Run a step through the cache (step-cache.ts), telling the client of a hit as Docker does. */
+async function cached(
+  ctx: StepContext,
+  s: StageState,
+  key: Digest,
+  kind: string,
+  work: () => Promise<void>,
+): Promise<boolean> {
+  const hit = await cachedStep(ctx.cache, s, key, kind, work);
+  if (hit) ctx.out.stream(' ---> Using cache\n');
+  return hit;
 }
 
 async function runStep(deps: BuilderDeps, s: StageState, raw: Instruction, ctx: StepContext): Promise<void> {
   if (raw.kind === 'FROM') throw invalidArgument('FROM cannot be used as an ONBUILD trigger');
   const instr = EXPANDS[raw.kind] ? expandInstruction(raw, expansionEnv(s)) : raw;
+  if (instr.kind === 'RUN') return runCommand(deps, s, instr, ctx);
+  if (instr.kind === 'COPY' || instr.kind === 'ADD') return copyStep(deps, s, instr, ctx);
   if (instr.kind === 'ARG') {
+    // The values go in the stage's scope, hit or miss; only the declaration is in the step's result.
     for (const a of instr.args) {
       let value = a.value;
       if (ctx.buildArgs.has(a.name)) {
@@ -297,38 +342,29 @@ async function runStep(deps: BuilderDeps, s: StageState, raw: Instruction, ctx: 
       } else if (value === undefined) value = ctx.globals.get(a.name);
       s.args.set(a.name, value);
     }
-    addHistory(
-      s,
-      nopCreatedBy(
-        s,
-        `ARG ${instr.args.map((a) => (a.value === undefined ? a.name : `${a.name}=${a.value}`)).join(' ')}`,
-      ),
-      true,
-    );
-    return;
   }
-  const nop = applyMetadata(s, instr);
-  if (nop !== undefined) {
-    addHistory(s, nopCreatedBy(s, nop), true);
-    return;
-  }
-  switch (instr.kind) {
-    case 'WORKDIR': {
-      const dir = workdirOf(s, instr.path);
-      await layerStep(deps, s, ctx, nopCreatedBy(s, `WORKDIR ${dir}`), async ({ rootfs }) => {
-        await ensureWorkdir(rootfs, dir);
-      });
-      s.config = { ...s.config, config: { ...s.config.config, WorkingDir: dir } };
+  // ENTRYPOINT keeps a CMD of this stage and drops an inherited one.
+  const inputs = instr.kind === 'ENTRYPOINT' ? { cmdSet: s.cmdSet } : undefined;
+  const key = stepKey({ parent: configId(s.config), instruction: instr, inputs });
+  const hit = await cached(ctx, s, key, instr.kind, async () => {
+    if (instr.kind === 'ARG') {
+      const text = instr.args.map((a) => (a.value === undefined ? a.name : `${a.name}=${a.value}`));
+      addHistory(s, nopCreatedBy(s, `ARG ${text.join(' ')}`), true);
       return;
     }
-    case 'RUN':
-      return runCommand(deps, s, instr, ctx);
-    case 'COPY':
-    case 'ADD':
-      return copyStep(deps, s, instr, ctx);
-    default:
-      throw new BerthError('Internal', `no step for ${instr.kind}`);
-  }
+    const nop = applyMetadata(s, instr);
+    if (nop !== undefined) {
+      addHistory(s, nopCreatedBy(s, nop), true);
+      return;
+    }
+    if (instr.kind !== 'WORKDIR') throw new BerthError('Internal', `no step for ${instr.kind}`);
+    const dir = workdirOf(s, instr.path);
+    await layerStep(deps, s, ctx, nopCreatedBy(s, `WORKDIR ${dir}`), async ({ rootfs }) => {
+      await ensureWorkdir(rootfs, dir);
+    });
+    s.config = { ...s.config, config: { ...s.config.config, WorkingDir: dir } };
+  });
+  if (hit && instr.kind === 'CMD') s.cmdSet = true;
 }
 
 async function ensureWorkdir(rootfs: string, dir: string): Promise<void> {
@@ -375,20 +411,24 @@ async function runCommand(
   const createdBy = buildEnv.length ? `|${buildEnv.length} ${buildEnv.join(' ')} ${cmdText}` : cmdText;
   let containerId = '';
   let code = 0;
-  await layerStep(deps, s, ctx, createdBy, async (step) => {
-    code = await runInRootfs(deps.run, step, {
-      instr,
-      argv,
-      config: s.config.config ?? {},
-      buildEnv,
-      output: (chunk) => ctx.out.stream(chunk.toString('utf8')),
-      onStart: (id) => {
-        containerId = id;
-        ctx.out.stream(` ---> Running in ${short(id)}\n`);
-      },
-    });
-    if (code !== 0) throw new BuildError(`The command '${cmdText}' returned a non-zero code: ${code}`, code);
-  });
+  const key = stepKey({ parent: configId(s.config), instruction: instr, inputs: { buildEnv } });
+  await cached(ctx, s, key, 'RUN', () =>
+    layerStep(deps, s, ctx, createdBy, async (step) => {
+      code = await runInRootfs(deps.run, step, {
+        instr,
+        argv,
+        config: s.config.config ?? {},
+        buildEnv,
+        output: (chunk) => ctx.out.stream(chunk.toString('utf8')),
+        onStart: (id) => {
+          containerId = id;
+          ctx.out.stream(` ---> Running in ${short(id)}\n`);
+        },
+      });
+      if (code !== 0)
+        throw new BuildError(`The command '${cmdText}' returned a non-zero code: ${code}`, code);
+    }),
+  );
   if (containerId) ctx.out.stream(`Removing intermediate container ${short(containerId)}\n`);
 }
 
@@ -413,61 +453,78 @@ async function copyStep(
   const dest = posix.resolve(workdir, instr.dest);
   const from = instr.kind === 'COPY' ? instr.from : undefined;
   const createdBy = `${shellOf(s).join(' ')} #(nop) ${what} ${[...instr.sources, ...instr.heredocs.map((h) => `<<${h.name}`)].join(' ')} in ${instr.dest} `;
-  await withSourceRoot(deps, from, ctx, async (srcRoot) => {
-    // Heredoc sources are written as files of a scratch context of their own.
-    let heredocRoot: string | undefined;
-    if (instr.heredocs.length) {
-      heredocRoot = join(deps.scratch, `heredoc-${randomUUID()}`);
-      await mkdir(heredocRoot, { recursive: true });
-      const { writeFile } = await import('node:fs/promises');
-      for (const h of instr.heredocs)
-        await writeFile(join(heredocRoot, posix.basename(h.name)), h.content, { mode: 0o644 });
-    }
-    try {
-      await layerStep(deps, s, ctx, createdBy, async ({ rootfs }) => {
-        const owner = await chownOwner(rootfs, instr.chown);
-        const base = { dest, destIsDir, owner, mode, unpack: what === 'ADD', what };
-        if (instr.sources.length)
-          await copyInto(rootfs, {
-            ...base,
-            srcRoot,
-            sources: instr.sources,
-            destIsDir: destIsDir || instr.sources.length + instr.heredocs.length > 1,
-          });
-        if (heredocRoot)
-          await copyInto(rootfs, {
-            ...base,
-            srcRoot: heredocRoot,
-            sources: instr.heredocs.map((h) => posix.basename(h.name)),
-            destIsDir: destIsDir || instr.sources.length + instr.heredocs.length > 1,
-            unpack: false,
-          });
-      });
-    } finally {
-      if (heredocRoot) await rm(heredocRoot, { recursive: true, force: true });
-    }
-  });
+  // The files read: the context's, by content; another stage's or an image's, by their chain of diff IDs.
+  const source = from === undefined ? undefined : await sourceSnapshot(deps, from, ctx);
+  const inputs =
+    source === undefined
+      ? { context: instr.sources.length ? await copyInputsDigest(ctx.contextDir, instr.sources) : '' }
+      : { from: source.chainId ?? 'empty' };
+  const key = stepKey({ parent: configId(s.config), instruction: instr, inputs });
+  await cached(ctx, s, key, what, () =>
+    withSourceRoot(deps, source, ctx, async (srcRoot) => {
+      // Heredoc sources are written as files of a scratch context of their own.
+      let heredocRoot: string | undefined;
+      if (instr.heredocs.length) {
+        heredocRoot = join(deps.scratch, `heredoc-${randomUUID()}`);
+        await mkdir(heredocRoot, { recursive: true });
+        const { writeFile } = await import('node:fs/promises');
+        for (const h of instr.heredocs)
+          await writeFile(join(heredocRoot, posix.basename(h.name)), h.content, { mode: 0o644 });
+      }
+      try {
+        await layerStep(deps, s, ctx, createdBy, async ({ rootfs }) => {
+          const owner = await chownOwner(rootfs, instr.chown);
+          const base = { dest, destIsDir, owner, mode, unpack: what === 'ADD', what };
+          if (instr.sources.length)
+            await copyInto(rootfs, {
+              ...base,
+              srcRoot,
+              sources: instr.sources,
+              destIsDir: destIsDir || instr.sources.length + instr.heredocs.length > 1,
+            });
+          if (heredocRoot)
+            await copyInto(rootfs, {
+              ...base,
+              srcRoot: heredocRoot,
+              sources: instr.heredocs.map((h) => posix.basename(h.name)),
+              destIsDir: destIsDir || instr.sources.length + instr.heredocs.length > 1,
+              unpack: false,
+            });
+        });
+      } finally {
+        if (heredocRoot) await rm(heredocRoot, { recursive: true, force: true });
+      }
+    }),
+  );
+}
+
+/** The files of COPY --from: an earlier stage's or an image's (its top snapshot; none for no layers). */
+async function sourceSnapshot(
+  deps: BuilderDeps,
+  from: string,
+  ctx: StepContext,
+): Promise<{ chainId?: Digest }> {
+  const stage = findStage(ctx.stages, from);
+  if (stage) {
+    const s = ctx.built.get(stage.index);
+    if (!s) throw invalidArgument(`COPY --from=${from}: stage ${from} is not built before this stage`);
+    return { chainId: s.chainId };
+  }
+  const image = await deps.image(from, ctx.pull);
+  const chainId = (await deps.store.topSnapshot(image)) as Digest | undefined;
+  if (chainId) ctx.lease.add(chainId);
+  return { chainId };
 }
 
 /** The files COPY reads: the context, or an earlier stage's or an image's root filesystem (mounted read-only). */
 async function withSourceRoot(
   deps: BuilderDeps,
-  from: string | undefined,
+  source: { chainId?: Digest } | undefined,
   ctx: StepContext,
   use: (root: string) => Promise<void>,
 ): Promise<void> {
-  if (from === undefined) return use(ctx.contextDir);
-  const stage = findStage(ctx.stages, from);
-  let chainId: Digest | undefined;
-  if (stage) {
-    const s = ctx.built.get(stage.index);
-    if (!s) throw invalidArgument(`COPY --from=${from}: stage ${from} is not built before this stage`);
-    chainId = s.chainId;
-  } else {
-    const image = await deps.image(from, ctx.pull);
-    chainId = (await deps.store.topSnapshot(image)) as Digest | undefined;
-    if (chainId) ctx.lease.add(chainId);
-  }
+  if (source === undefined) return use(ctx.contextDir);
+  const { chainId } = source;
   const dir = join(deps.scratch, `from-${randomUUID()}`);
   const root = join(dir, 'rootfs');
   await mkdir(root, { recursive: true });

@@ -153,19 +153,39 @@ async function ensureDir(root: string, path: string, owner: Owner): Promise<stri
   return resolved;
 }
 
+export interface SourceMatch {
+  /** The path inside the source root. */
+  inRoot: string;
+  /** The same on the host. */
+  host: string;
+}
+
+/**
+ * The entries each source names in the root (wildcards expanded, paths resolved
+ * within it); an empty list for a source that names nothing. COPY copies exactly
+ * these, and the build cache hashes exactly these.
+ */
+export async function matchSources(
+  srcRoot: string,
+  sources: readonly string[],
+): Promise<{ source: string; matches: SourceMatch[] }[]> {
+  const out: { source: string; matches: SourceMatch[] }[] = [];
+  for (const source of sources) {
+    const matches: SourceMatch[] = [];
+    for (const f of await expandSource(srcRoot, source)) {
+      const r = await resolveInRoot(srcRoot, f);
+      if (r.exists) matches.push({ inRoot: r.inRoot, host: r.host });
+    }
+    out.push({ source, matches });
+  }
+  return out;
+}
+
 /** Do the copy into `rootfs`. */
 export async function copyInto(rootfs: string, req: CopyRequest): Promise<void> {
-  const matches: { inRoot: string; host: string }[] = [];
-  for (const src of req.sources) {
-    const found = await expandSource(req.srcRoot, src);
-    let any = false;
-    for (const f of found) {
-      const r = await resolveInRoot(req.srcRoot, f);
-      if (!r.exists) continue;
-      matches.push({ inRoot: r.inRoot, host: r.host });
-      any = true;
-    }
-    if (!any) {
+  const matches: SourceMatch[] = [];
+  for (const { source: src, matches: found } of await matchSources(req.srcRoot, req.sources)) {
+    if (!found.length) {
       const why = hasWildcard(src)
         ? 'no source files were specified'
         : `"/${src.replace(/^\/+/, '')}": not found`;
@@ -174,6 +194,7 @@ export async function copyInto(rootfs: string, req: CopyRequest): Promise<void> 
         `${req.what} failed: file not found in build context or excluded by .dockerignore: stat ${src}: ${why}`,
       );
     }
+    matches.push(...found);
   }
   const many = matches.length > 1 || req.sources.some(hasWildcard);
   if (many && !req.destIsDir) {

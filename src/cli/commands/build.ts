@@ -5,7 +5,9 @@
 // the context is sent beside it under a name of its own. `-` reads the context
 // tar, or a lone Dockerfile, from stdin. The daemon's stream is shown as plain
 // lines; a failed build prints its message and exits with a failed RUN's status
-// (1 for any other failure), as Docker's CLI does.
+// (1 for any other failure), as Docker's CLI does. `--no-cache-filter` (BuildKit's
+// flag; the Engine API has no parameter for it) goes as berth's own
+// `nocachefilter` query parameter, a JSON array of stage names.
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
@@ -178,6 +180,12 @@ export const buildCommand = defineCommand({
     'build-arg': { type: 'string', multiple: true, valueName: 'list', help: 'Set build-time variables' },
     target: { type: 'string', valueName: 'string', help: 'Set the target build stage to build.' },
     'no-cache': { type: 'boolean', help: 'Do not use cache when building the image' },
+    'no-cache-filter': {
+      type: 'string',
+      multiple: true,
+      valueName: 'stringArray',
+      help: 'Do not cache specified stages',
+    },
     pull: { type: 'boolean', help: 'Always attempt to pull a newer version of the image' },
     quiet: { type: 'boolean', short: 'q', help: 'Suppress the build output and print image ID on success' },
     label: { type: 'string', multiple: true, valueName: 'list', help: 'Set metadata for an image' },
@@ -204,6 +212,12 @@ export const buildCommand = defineCommand({
     } else {
       ({ body, dockerfile } = await directoryContext(path, ctx.options.file));
     }
+    const noCacheFilter = (ctx.options['no-cache-filter'] ?? []).flatMap((v) =>
+      v
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    );
     const query: Record<string, string | string[] | undefined> = {
       t: ctx.options.tag ?? [],
       dockerfile,
@@ -211,6 +225,7 @@ export const buildCommand = defineCommand({
       labels: JSON.stringify(keyValues(ctx.options.label, ctx.env, false)),
       target: ctx.options.target,
       nocache: ctx.options['no-cache'] ? '1' : undefined,
+      nocachefilter: noCacheFilter.length ? JSON.stringify(noCacheFilter) : undefined,
       pull: ctx.options.pull ? '1' : undefined,
       q: ctx.options.quiet ? '1' : undefined,
       platform: ctx.options.platform,

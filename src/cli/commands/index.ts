@@ -3,6 +3,7 @@
 import type { Command, CommandGroup } from '../command.ts';
 import { attachCommand } from './attach.ts';
 import { buildCommand } from './build.ts';
+import { builderPruneCommand } from './builder-prune.ts';
 import { commitCommand } from './commit.ts';
 import {
   killCommand,
@@ -100,6 +101,7 @@ export const COMMANDS: readonly Command<any>[] = [
   saveCommand,
   loadCommand,
   buildCommand,
+  builderPruneCommand,
   pullCommand,
   pushCommand,
   loginCommand,
@@ -129,6 +131,7 @@ export const COMMANDS: readonly Command<any>[] = [
 ];
 
 export const GROUPS: readonly CommandGroup[] = [
+  { name: 'builder', summary: 'Manage builds' },
   { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
   { name: 'network', summary: 'Manage networks' },

@@ -1,12 +1,14 @@
 // `berth system prune`: remove stopped containers, unused networks, then (with --volumes) unused
 // anonymous volumes, then dangling images (with -a every image no container
 // uses), as `docker system prune` does, after Docker's WARNING and a y/N question
-// read from stdin unless -f. It prints what each prune deleted and the total
-// reclaimed. berth has no build cache yet, so the warning leaves the cache out.
+// read from stdin unless -f, and last the build cache: dangling records, or with -a
+// all of it, with the same filters (the daemon ignores those the cache has not,
+// such as label). It prints what each prune deleted and the total reclaimed.
 import { invalidArgument } from '../../util/errors.ts';
 import { filtersParam } from '../client.ts';
 import { defineCommand } from '../command.ts';
 import { deletedNetworksText, type NetworkPruneReport } from '../network/index.ts';
+import { deletedBuildCacheText, requestBuildCachePrune } from './builder-prune.ts';
 import { type ContainerPruneReport, deletedContainersText } from './container-prune.ts';
 import { humanSizeDigits } from './image-format.ts';
 import { confirm } from './terminal.ts';
@@ -28,6 +30,7 @@ export function systemPruneWarning(opts: {
   items.push(
     opts.all ? 'all images without at least one container associated to them' : 'all dangling images',
   );
+  items.push(opts.all ? 'all build cache' : 'all dangling build cache');
   let text = `WARNING! This will remove:\n${items.map((i) => `  - ${i}\n`).join('')}`;
   const shown = opts.filters
     .map((f) => {
@@ -106,6 +109,9 @@ export const systemPruneCommand = defineCommand({
       ctx.stdout.write(`${text}\n`);
       reclaimed += images.SpaceReclaimed;
     }
+    const cache = await requestBuildCachePrune(client, { all, filters });
+    ctx.stdout.write(deletedBuildCacheText(cache));
+    reclaimed += cache.SpaceReclaimed;
     ctx.stdout.write(`Total reclaimed space: ${humanSizeDigits(reclaimed, 4)}\n`);
     return 0;
   },

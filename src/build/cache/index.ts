@@ -1,0 +1,12 @@
+// The classic builder's cache: step records in the metadata database, their keys, and pruning.
+export {
+  BuildCache,
+  buildCacheOf,
+  type CachedLayer,
+  type CacheRecord,
+  cacheRecordId,
+  dockerCacheRecord,
+  installBuildCacheRoots,
+} from './build-cache.ts';
+export { type BuildCachePruneOptions, type BuildCachePruneReport, pruneBuildCache } from './prune.ts';
+export { canonicalJson, type StepKeyParts, stepKey } from './step-key.ts';

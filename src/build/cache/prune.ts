@@ -1,0 +1,103 @@
+// `builder prune` (POST /build/prune): remove build cache records, then collect
+// garbage, so the layers only the removed records held go.
+//
+// - Without `all`, only dangling records go: those no image in the store was
+//   built through. A record is part of an image when its config's history is
+//   the beginning of the image's history (each step's entry carries the step's
+//   time, so this matches the image's own build, not a look-alike). `all` takes
+//   every record.
+// - `until` keeps records used since that time (BuildKit's reading of the filter:
+//   unused for longer than the duration).
+// - `ids` keeps only records whose ID starts with one of them.
+// - `keepBytes` (Docker's keep-storage) removes the least recently used of the
+//   chosen records only until the cache's total size is at most that.
+//
+// SpaceReclaimed counts each removed layer that nothing else (another record, an
+// image) still uses, once, by its uncompressed size.
+import type { ImageStore } from '../../image/image-store.ts';
+import type { HistoryEntry } from '../../oci/descriptor.ts';
+import { digestOf } from '../../oci/digest.ts';
+import { type BuildCache, type CacheRecord, cacheRecordId } from './build-cache.ts';
+import { canonicalJson } from './step-key.ts';
+
+export interface BuildCachePruneOptions {
+  all?: boolean;
+  /** Milliseconds since the epoch: records last used after it stay. */
+  until?: number;
+  /** ID prefixes: only these records go. */
+  ids?: readonly string[];
+  /** Stop once the cache holds at most this many bytes. */
+  keepBytes?: number;
+}
+
+/** Docker's answer to POST /build/prune. */
+export interface BuildCachePruneReport {
+  CachesDeleted: string[];
+  SpaceReclaimed: number;
+}
+
+export async function pruneBuildCache(
+  cache: BuildCache,
+  store: ImageStore,
+  opts: BuildCachePruneOptions = {},
+): Promise<BuildCachePruneReport> {
+  const records = cache.list();
+  const inImages = opts.all ? new Set<string>() : await imageHistoryPrefixes(store);
+  let candidates = records.filter(
+    (r) =>
+      (opts.all || !inImages.has(historyKey(r.config.history ?? []))) &&
+      (opts.until === undefined || r.lastUsed <= opts.until) &&
+      (!opts.ids?.length ||
+        opts.ids.some((id) => cacheRecordId(r.key).startsWith(id.replace(/^sha256:/, '')))),
+  );
+  if (opts.keepBytes) {
+    let total = records.reduce((n, r) => n + r.size, 0);
+    const chosen: CacheRecord[] = [];
+    for (const r of candidates) {
+      if (total <= opts.keepBytes) break;
+      chosen.push(r);
+      total -= r.size;
+    }
+    candidates = chosen;
+  }
+  if (!candidates.length) return { CachesDeleted: [], SpaceReclaimed: 0 };
+
+  const removed = new Set(candidates.map((r) => r.key));
+  const stillUsed = new Set<string>();
+  for (const r of records) if (!removed.has(r.key) && r.layer) stillUsed.add(r.layer.chainId);
+  for (const image of store.list()) for (const c of await store.chainOf(image)) stillUsed.add(c);
+  let reclaimed = 0;
+  const counted = new Set<string>();
+  for (const r of candidates) {
+    if (!r.layer || stillUsed.has(r.layer.chainId) || counted.has(r.layer.chainId)) continue;
+    counted.add(r.layer.chainId);
+    reclaimed += r.size;
+  }
+  cache.remove([...removed]);
+  await store.collectGarbage();
+  return { CachesDeleted: candidates.map((r) => cacheRecordId(r.key)), SpaceReclaimed: reclaimed };
+}
+
+/** A history as a key: the fields of each entry that carry meaning, however a config spelled them. */
+const historyKey = (history: readonly HistoryEntry[]) =>
+  digestOf(
+    canonicalJson(
+      history.map((h) => [
+        h.created ?? '',
+        h.created_by ?? '',
+        h.author ?? '',
+        h.comment ?? '',
+        !!h.empty_layer,
+      ]),
+    ),
+  );
+
+/** Every beginning of every image's history, as keys. */
+async function imageHistoryPrefixes(store: ImageStore): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const image of store.list()) {
+    const history = (await store.readConfig(image)).history ?? [];
+    for (let n = 1; n <= history.length; n++) out.add(historyKey(history.slice(0, n)));
+  }
+  return out;
+}
