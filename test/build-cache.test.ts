@@ -4,7 +4,7 @@
 // step's line), and which RUNs really ran from the random IDs they write (a RUN
 // that ran again writes another one).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '../src/cli/client.ts';
 import { builderPruneCommand } from '../src/cli/commands/builder-prune.ts';
 import { cleanEnv, findDocker, run, runBerth, type TempDirs, TestDaemon, tempDirs } from './helpers/berth.ts';
+import { makeContext } from './helpers/build-context.ts';
 import { busyboxMissing, makeBusyboxTarball } from './helpers/busybox.ts';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (namespaces, overlayfs)' : busyboxMissing();
@@ -50,14 +51,7 @@ describe('berth build cache', { skip }, () => {
     assert.equal(r.code, 0, `berth ${args.join(' ')} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   }
-  function context(files: Record<string, string>): string {
-    const dir = mkdtempSync(join(work, 'ctx-'));
-    for (const [name, content] of Object.entries(files)) {
-      mkdirSync(join(dir, name, '..'), { recursive: true });
-      writeFileSync(join(dir, name), content);
-    }
-    return dir;
-  }
+  const context = (files: Record<string, string>) => makeContext(work, files);
   const imageId = async (ref: string) => (await ok('image', 'inspect', '--format', '{{.Id}}', ref)).trim();
   const output = async (ref: string) => (await ok('run', '--rm', ref)).trim().split('\n');
   /** `berth builder prune` in this process (its command is not in the CLI's list yet). */

@@ -3,7 +3,7 @@
 // with `image inspect` and `berth run`. Also the docker CLI's classic builder
 // (DOCKER_BUILDKIT=0) pointed at berthd, when it is installed.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import {
   TestDaemon,
   tempDirs,
 } from './helpers/berth.ts';
+import { makeContext } from './helpers/build-context.ts';
 import { busyboxMissing, makeBusyboxTarball } from './helpers/busybox.ts';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (namespaces, overlayfs)' : busyboxMissing();
@@ -33,15 +34,7 @@ describe('berth build', { skip }, () => {
     assert.equal(r.code, 0, `berth ${args.join(' ')} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   }
-  /** A context directory with these files. */
-  function context(files: Record<string, string>): string {
-    const dir = mkdtempSync(join(work, 'ctx-'));
-    for (const [name, content] of Object.entries(files)) {
-      mkdirSync(join(dir, name, '..'), { recursive: true });
-      writeFileSync(join(dir, name), content);
-    }
-    return dir;
-  }
+  const context = (files: Record<string, string>) => makeContext(work, files);
   const inspect = async (ref: string, format: string) =>
     (await ok('image', 'inspect', '--format', format, ref)).trim();
 

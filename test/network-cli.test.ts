@@ -15,11 +15,11 @@
 // or its subnet.
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -33,12 +33,7 @@ import {
   tempDirs,
 } from './helpers/berth.ts';
 import { busyboxMissing, makeBusyboxTarball } from './helpers/busybox.ts';
-
-/** A host tool by name, looked up on PATH and in the sbin folders root's PATH may lack. */
-function tool(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
-  return dirs.map((d) => join(d, name)).find((p) => p.startsWith('/') && existsSync(p));
-}
+import { deleteRulesNaming, host, hostCidrs, inSubnet, overlaps, tool } from './helpers/host-network.ts';
 
 const missingTool = ['ip', 'iptables-save'].find((t) => !tool(t));
 const skip =
@@ -54,38 +49,11 @@ const PAGE = 'hello from berth\n';
 
 // ---- IPv4 arithmetic for checking addresses against subnets ----
 
-const ipNumber = (ip: string): number => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
-
-function inSubnet(ip: string, cidr: string): boolean {
-  const [base, bits] = cidr.split('/') as [string, string];
-  const size = 2 ** (32 - Number(bits));
-  const start = Math.floor(ipNumber(base) / size) * size;
-  return /^\d+\.\d+\.\d+\.\d+$/.test(ip) && ipNumber(ip) >= start && ipNumber(ip) < start + size;
-}
-
-function overlaps(a: string, b: string): boolean {
-  const range = (cidr: string): [number, number] => {
-    const [base, bits = '32'] = cidr.split('/') as [string, string?];
-    const size = 2 ** (32 - Number(bits));
-    const start = Math.floor(ipNumber(base) / size) * size;
-    return [start, start + size];
-  };
-  const [a0, a1] = range(a);
-  const [b0, b1] = range(b);
-  return a0 < b1 && b0 < a1;
-}
-
 /** An IPv4 address as a whole word of text: 10.1.2.3 must not match 10.1.2.30. */
 const ipPattern = (ip: string) => new RegExp(`(?<![\\d.])${ip.replace(/\./g, '\\.')}(?![\\d])`);
 const namePattern = (name: string) => new RegExp(`(?<![\\w.-])${name.replace(/[.-]/g, '\\$&')}(?![\\w.-])`);
 
 // ---- the host's side ----
-
-async function host(name: string, ...args: string[]): Promise<string> {
-  const r = await run(tool(name)!, args, { env: cleanEnv() });
-  assert.equal(r.code, 0, `${name} ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
-  return r.stdout;
-}
 
 /** Names of the host's network interfaces. */
 async function hostLinks(): Promise<Map<string, number>> {
@@ -103,20 +71,6 @@ async function hostAddresses(): Promise<{ dev: string; ip: string }[]> {
   for (const line of (await host('ip', '-o', '-4', 'addr')).split('\n')) {
     const m = /^\d+:\s+(\S+)\s+inet (\d+\.\d+\.\d+\.\d+)\//.exec(line);
     if (m) out.push({ dev: m[1]!, ip: m[2]! });
-  }
-  return out;
-}
-
-/** The subnets of the host's IPv4 routes (every table, default routes left out) and addresses. */
-async function hostCidrs(): Promise<string[]> {
-  const out: string[] = [];
-  for (const line of (await host('ip', '-4', 'route', 'show', 'table', 'all')).split('\n')) {
-    const dest = /^(?:\S+\s+)?(\d+\.\d+\.\d+\.\d+(?:\/\d+)?)\s/.exec(line)?.[1];
-    if (dest) out.push(dest);
-  }
-  for (const line of (await host('ip', '-o', '-4', 'addr')).split('\n')) {
-    const cidr = /\sinet (\d+\.\d+\.\d+\.\d+\/\d+)/.exec(line)?.[1];
-    if (cidr) out.push(cidr);
   }
   return out;
 }
@@ -188,51 +142,6 @@ function ownHostAddress(avoid: readonly string[]): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Split an iptables-save rule into arguments (double quotes group, backslash escapes). */
-function ruleArgs(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  let has = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (c === '\\' && i + 1 < line.length) {
-      cur += line[++i];
-      has = true;
-    } else if (c === '"') {
-      quoted = !quoted;
-      has = true;
-    } else if (c === ' ' && !quoted) {
-      if (has) out.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += c;
-      has = true;
-    }
-  }
-  if (has) out.push(cur);
-  return out;
-}
-
-/** Delete the rules that name one of `patterns` (this test's bridge and subnet), for each iptables flavour. */
-async function deleteRulesNaming(patterns: readonly RegExp[]): Promise<void> {
-  for (const [save, cmd] of [
-    ['iptables-save', 'iptables'],
-    ['iptables-legacy-save', 'iptables-legacy'],
-  ] as const) {
-    if (!tool(save) || !tool(cmd)) continue;
-    const r = await run(tool(save)!, [], { env: cleanEnv() });
-    if (r.code !== 0) continue;
-    let table = 'filter';
-    for (const line of r.stdout.split('\n')) {
-      if (line.startsWith('*')) table = line.slice(1).trim();
-      if (!line.startsWith('-A ') || !patterns.some((p) => p.test(line))) continue;
-      await run(tool(cmd)!, ['-t', table, '-D', ...ruleArgs(line).slice(1)], { env: cleanEnv() });
-    }
-  }
 }
 
 /**

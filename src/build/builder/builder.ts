@@ -14,12 +14,16 @@
 // records: the same ID, as with Docker's classic builder. `--no-cache` skips the
 // lookups (and still records); `--no-cache-filter` skips them in the stages it
 // names (by name or index), and every stage built on one of those misses too.
+//
+// Stages form a graph (stage-graph.ts): only those the target needs are built,
+// and independent ones at the same time (stage-scheduler.ts, which also keeps the
+// output in Dockerfile order). COPY and ADD are copy-step.ts. SOURCE_DATE_EPOCH
+// makes builds reproducible (source-date-epoch.ts); platforms are the host's
+// (build-platform.ts).
 
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join, posix } from 'node:path';
-import { mountRootfs, unmountRootfs } from '../../engine/rootfs-mount.ts';
-import { encodeImageConfig, goTime } from '../../image/config-json.ts';
+import { mkdir, readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { encodeImageConfig } from '../../image/config-json.ts';
 import type { ImageRecord, ImageStore } from '../../image/image-store.ts';
 import type { Lease } from '../../image/lease.ts';
 import { writeImage } from '../../image/write-image.ts';
@@ -27,9 +31,8 @@ import type { ImageConfig } from '../../oci/descriptor.ts';
 import { type Digest, digestOf } from '../../oci/digest.ts';
 import { hostPlatform } from '../../oci/platform.ts';
 import { familiarString, formatReference, parseReference } from '../../oci/reference.ts';
-import { TRANSIENT_KEY_PREFIX } from '../../snapshot/fs-snapshotter.ts';
 import { BerthError, invalidArgument } from '../../util/errors.ts';
-import { type BuildCache, stepKey } from '../cache/index.ts';
+import { type BuildCache, type CacheMounts, stepKey } from '../cache/index.ts';
 import {
   type AddInstruction,
   type CopyInstruction,
@@ -38,13 +41,19 @@ import {
   findStage,
   type Instruction,
   parseDockerfile,
+  type RunInstruction,
   type Stage,
 } from '../dockerfile/index.ts';
-import { chownOwner, copyInto, parseChmod } from './copy-files.ts';
-import { copyInputsDigest } from './copy-inputs.ts';
+import { checkBuildPlatform, platformArgs } from './build-platform.ts';
+import type { BuildSecrets } from './build-secrets.ts';
+import { copyStep as copyFilesStep, sourceSnapshot as snapshotOfSource } from './copy-step.ts';
 import { applyMetadata, commandArgv, nopCreatedBy, workdirOf } from './metadata.ts';
 import { resolveInRoot } from './root-path.ts';
+import { mountRunMounts, planRunMounts, type RunMountSources } from './run-mounts.ts';
 import { type RunEnvironment, runInRootfs } from './run-step.ts';
+import { parseSourceDateEpoch, SOURCE_DATE_EPOCH, stepTime } from './source-date-epoch.ts';
+import { neededStages, stageDependencies, stageRefs, staticFromResolver } from './stage-graph.ts';
+import { runStageJobs, type StageJob } from './stage-scheduler.ts';
 import { expansionEnv, runArgs, type StageState, shellOf } from './stage-state.ts';
 import { cachedStep, type StepCache } from './step-cache.ts';
 import { stepLayer } from './step-layer.ts';
@@ -66,6 +75,10 @@ export interface BuildOptions {
   noCache?: boolean;
   /** `--no-cache-filter`: stages (names or indexes) whose steps look nothing up. */
   noCacheFilter?: string[];
+  /** Independent stages built at once (stage-scheduler.ts); 1 builds in Dockerfile order. */
+  parallelStages?: number;
+  /** `--secret`s, for RUN --mount=type=secret (build-secrets.ts). */
+  secrets?: BuildSecrets;
 }
 
 export interface BuildOutput {
@@ -84,6 +97,10 @@ export interface BuilderDeps {
   image(reference: string, pull: boolean): Promise<ImageRecord>;
   /** The build cache; without one every step runs and nothing is recorded. */
   cache?: BuildCache;
+  /** Where RUN --mount=type=cache directories persist; without it each step gets an empty one. */
+  cacheMounts?: CacheMounts;
+  /** A private directory (best on tmpfs) for the secret files of RUN steps; default under `scratch`. */
+  secretsDir?: string;
 }
 
 export interface BuildResult {
@@ -104,21 +121,7 @@ export class BuildError extends BerthError {
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 const configId = (c: ImageConfig) => digestOf(encodeImageConfig(c));
 
-/** The stages `target` needs (FROM an earlier stage, COPY --from), in Dockerfile order. */
-export function neededStages(stages: readonly Stage[], target: Stage, fromOf: (s: Stage) => string): Stage[] {
-  const need = new Set<number>([target.index]);
-  for (let i = target.index; i >= 0; i--) {
-    if (!need.has(i)) continue;
-    const s = stages[i];
-    const refs = [fromOf(s)];
-    for (const instr of s.instructions) if (instr.kind === 'COPY' && instr.from) refs.push(instr.from);
-    for (const ref of refs) {
-      const dep = findStage(stages.slice(0, i), ref);
-      if (dep) need.add(dep.index);
-    }
-  }
-  return stages.filter((s) => need.has(s.index));
-}
+export { neededStages } from './stage-graph.ts';
 
 export async function buildImage(
   deps: BuilderDeps,
@@ -135,8 +138,13 @@ export async function buildImage(
     if (v !== null && v !== undefined) buildArgs.set(k, v);
   const consumed = new Set<string>();
 
-  // ARGs before the first FROM: usable in FROM lines, and as defaults of a stage's bare `ARG NAME`.
-  const globals = new Map<string, string>();
+  // SOURCE_DATE_EPOCH (source-date-epoch.ts) is a build arg no ARG has to declare.
+  const epoch = parseSourceDateEpoch(buildArgs.get(SOURCE_DATE_EPOCH));
+  if (buildArgs.has(SOURCE_DATE_EPOCH)) consumed.add(SOURCE_DATE_EPOCH);
+
+  // ARGs before the first FROM: usable in FROM lines, and as defaults of a stage's bare `ARG NAME`;
+  // the automatic platform ARGs are there from the start (build-platform.ts).
+  const globals = platformArgs();
   for (const arg of parsed.globalArgs) {
     for (const a of expandInstruction(arg, globals).args) {
       const v = buildArgs.has(a.name) ? buildArgs.get(a.name) : a.value;
@@ -151,9 +159,10 @@ export async function buildImage(
     if (!t) throw invalidArgument(`failed to reach build target ${opts.target} in Dockerfile`);
     target = t;
   }
-  const stages = neededStages(parsed.stages, target, fromImage);
+  const refsOf = (s: Stage) => stageRefs(s, fromImage, staticFromResolver(globals, buildArgs));
+  const stages = neededStages(parsed.stages, target, fromImage, refsOf);
+  const dependsOn = stageDependencies(parsed.stages, refsOf);
   const total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
-  let step = 0;
   const built = new Map<number, StageState>();
   await mkdir(deps.scratch, { recursive: true });
   const lease = deps.store.leases.take();
@@ -161,6 +170,21 @@ export async function buildImage(
   for (const name of uncached)
     if (!parsed.stages.some((st) => st.name === name || String(st.index) === name))
       out.stream(`[Warning] --no-cache-filter: no stage named ${name}\n`);
+  // Stages built at once that name the same image look it up (or pull it) once.
+  const images = new Map<string, Promise<ImageRecord>>();
+  const stageDeps: BuilderDeps = {
+    ...deps,
+    image: (reference, pull) => {
+      const k = `${pull} ${reference}`;
+      let found = images.get(k);
+      if (!found) {
+        found = deps.image(reference, pull);
+        images.set(k, found);
+        found.catch(() => images.delete(k));
+      }
+      return found;
+    },
+  };
   const stepCtx: StepContext = {
     contextDir: opts.contextDir,
     buildArgs,
@@ -171,34 +195,30 @@ export async function buildImage(
     lease,
     out,
     pull: opts.pull ?? false,
-    cache: { cache: deps.cache, lookups: false, store: deps.store, lease },
+    cache: { cache: deps.cache, lookups: false, store: deps.store, lease, epoch },
+    secrets: opts.secrets,
+    epoch,
   };
+  let nextStep = 1;
+  const jobs: StageJob[] = stages.map((stage) => {
+    const firstStep = nextStep;
+    nextStep += 1 + stage.instructions.length;
+    const lookups = !opts.noCache && !uncached.has(stage.name ?? '') && !uncached.has(String(stage.index));
+    const after = (dependsOn.get(stage.index) ?? []).map((d) => stages.findIndex((n) => n.index === d));
+    return {
+      after: after.filter((i) => i >= 0),
+      run: (write) =>
+        buildStage(
+          stageDeps,
+          stage,
+          { ...stepCtx, out: { stream: write }, cache: { ...stepCtx.cache, lookups } },
+          firstStep,
+          total,
+        ),
+    };
+  });
   try {
-    for (const stage of stages) {
-      stepCtx.cache.lookups =
-        !opts.noCache && !uncached.has(stage.name ?? '') && !uncached.has(String(stage.index));
-      const ref = fromImage(stage);
-      out.stream(`Step ${++step}/${total} : ${stage.from.original}\n`);
-      const state = await fromState(deps, ref, stage, parsed.stages, built, opts.pull ?? false, lease);
-      out.stream(` ---> ${short(configId(state.config))}\n`);
-      const triggers = state.config.config?.OnBuild ?? [];
-      if (triggers.length) {
-        out.stream(`# Executing ${triggers.length} build trigger${triggers.length === 1 ? '' : 's'}\n`);
-        state.config = { ...state.config, config: { ...state.config.config, OnBuild: undefined } };
-        for (const t of triggers) {
-          const [instr] = parseDockerfile(`FROM scratch\n${t}\n`, { file: 'ONBUILD' }).stages[0].instructions;
-          await runStep(deps, state, instr, stepCtx);
-        }
-      }
-      if (state.config.config?.OnBuild === undefined && state.config.config)
-        delete state.config.config.OnBuild;
-      for (const instr of stage.instructions) {
-        out.stream(`Step ${++step}/${total} : ${instr.original}\n`);
-        await runStep(deps, state, instr, stepCtx);
-        out.stream(` ---> ${short(configId(state.config))}\n`);
-      }
-      built.set(stage.index, state);
-    }
+    await runStageJobs(jobs, (text) => out.stream(text), opts.parallelStages);
     const final = built.get(target.index) as StageState;
     if (opts.labels && Object.keys(opts.labels).length) {
       const c = { ...(final.config.config ?? {}) };
@@ -210,7 +230,7 @@ export async function buildImage(
       out.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     const names = (opts.tags ?? []).map((t) => formatReference(parseReference(t)));
     // The last step's time (see the header); a stage of no steps is made now.
-    const created = final.config.created ?? goTime();
+    const created = final.config.created ?? stepTime(epoch);
     const image = await writeImage(deps.store, { ...final.config, created }, final.layers, {
       names,
       parent: final.baseImageId,
@@ -222,6 +242,39 @@ export async function buildImage(
   } finally {
     lease.release();
   }
+}
+
+/** One stage: FROM, its base's ONBUILD triggers, its instructions; the result goes into ctx.built. */
+async function buildStage(
+  deps: BuilderDeps,
+  stage: Stage,
+  ctx: StepContext,
+  firstStep: number,
+  total: number,
+): Promise<void> {
+  const { out } = ctx;
+  let step = firstStep;
+  out.stream(`Step ${step++}/${total} : ${stage.from.original}\n`);
+  const from = expandInstruction(stage.from, ctx.globals);
+  checkBuildPlatform(from.platform, `FROM --platform=${from.platform}`);
+  const state = await fromState(deps, from.image, stage, ctx.stages, ctx.built, ctx.pull, ctx.lease);
+  out.stream(` ---> ${short(configId(state.config))}\n`);
+  const triggers = state.config.config?.OnBuild ?? [];
+  if (triggers.length) {
+    out.stream(`# Executing ${triggers.length} build trigger${triggers.length === 1 ? '' : 's'}\n`);
+    state.config = { ...state.config, config: { ...state.config.config, OnBuild: undefined } };
+    for (const t of triggers) {
+      const [instr] = parseDockerfile(`FROM scratch\n${t}\n`, { file: 'ONBUILD' }).stages[0].instructions;
+      await runStep(deps, state, instr, ctx);
+    }
+  }
+  if (state.config.config?.OnBuild === undefined && state.config.config) delete state.config.config.OnBuild;
+  for (const instr of stage.instructions) {
+    out.stream(`Step ${step++}/${total} : ${instr.original}\n`);
+    await runStep(deps, state, instr, ctx);
+    out.stream(` ---> ${short(configId(state.config))}\n`);
+  }
+  ctx.built.set(stage.index, state);
 }
 
 /** Build args Docker accepts without an ARG (proxies). */
@@ -300,10 +353,13 @@ interface StepContext {
   out: BuildOutput;
   pull: boolean;
   cache: StepCache;
+  secrets?: BuildSecrets;
+  /** SOURCE_DATE_EPOCH: the time every step records. */
+  epoch?: number;
 }
 
-function addHistory(s: StageState, createdBy: string, empty: boolean): void {
-  const created = goTime();
+function addHistory(s: StageState, createdBy: string, empty: boolean, epoch: number | undefined): void {
+  const created = stepTime(epoch);
   s.config = {
     ...s.config,
     created,
@@ -349,12 +405,12 @@ async function runStep(deps: BuilderDeps, s: StageState, raw: Instruction, ctx: 
   const hit = await cached(ctx, s, key, instr.kind, async () => {
     if (instr.kind === 'ARG') {
       const text = instr.args.map((a) => (a.value === undefined ? a.name : `${a.name}=${a.value}`));
-      addHistory(s, nopCreatedBy(s, `ARG ${text.join(' ')}`), true);
+      addHistory(s, nopCreatedBy(s, `ARG ${text.join(' ')}`), true, ctx.epoch);
       return;
     }
     const nop = applyMetadata(s, instr);
     if (nop !== undefined) {
-      addHistory(s, nopCreatedBy(s, nop), true);
+      addHistory(s, nopCreatedBy(s, nop), true, ctx.epoch);
       return;
     }
     if (instr.kind !== 'WORKDIR') throw new BerthError('Internal', `no step for ${instr.kind}`);
@@ -383,22 +439,26 @@ async function layerStep(
   createdBy: string,
   work: Parameters<typeof stepLayer>[4],
 ): Promise<void> {
-  const layer = await stepLayer(deps.store, s.chainId, deps.scratch, ctx.lease, work);
+  const layer = await stepLayer(deps.store, s.chainId, deps.scratch, ctx.lease, work, {
+    clampMtime: ctx.epoch,
+  });
   s.layers = [...s.layers, layer.descriptor];
   s.chainId = layer.chainId;
   s.config = {
     ...s.config,
     rootfs: { type: 'layers', diff_ids: [...s.config.rootfs.diff_ids, layer.diffId] },
   };
-  addHistory(s, createdBy, false);
+  addHistory(s, createdBy, false, ctx.epoch);
 }
 
 async function runCommand(
   deps: BuilderDeps,
   s: StageState,
-  instr: Extract<Instruction, { kind: 'RUN' }>,
+  raw: RunInstruction,
   ctx: StepContext,
 ): Promise<void> {
+  // The command is the shell's to expand; --mount values are expanded here (as BuildKit does).
+  const instr = raw.mountSpecs.length ? expandInstruction(raw, expansionEnv(s)) : raw;
   let argv = commandArgv(instr.command, shellOf(s));
   if (instr.command.form === 'shell' && instr.heredocs.length) {
     // `RUN <<EOF`: the heredoc body is the script.
@@ -411,20 +471,29 @@ async function runCommand(
   const createdBy = buildEnv.length ? `|${buildEnv.length} ${buildEnv.join(' ')} ${cmdText}` : cmdText;
   let containerId = '';
   let code = 0;
-  const key = stepKey({ parent: configId(s.config), instruction: instr, inputs: { buildEnv } });
+  const sources = runMountSources(deps, ctx);
+  const plan = await planRunMounts(instr, s.config.config?.WorkingDir || '/', sources);
+  const inputs = { buildEnv, ...(plan.inputs ? { mounts: plan.inputs } : {}) };
+  const key = stepKey({ parent: configId(s.config), instruction: instr, inputs });
   await cached(ctx, s, key, 'RUN', () =>
     layerStep(deps, s, ctx, createdBy, async (step) => {
-      code = await runInRootfs(deps.run, step, {
-        instr,
-        argv,
-        config: s.config.config ?? {},
-        buildEnv,
-        output: (chunk) => ctx.out.stream(chunk.toString('utf8')),
-        onStart: (id) => {
-          containerId = id;
-          ctx.out.stream(` ---> Running in ${short(id)}\n`);
-        },
-      });
+      const mounts = await mountRunMounts(instr, plan, sources);
+      try {
+        code = await runInRootfs(deps.run, step, {
+          instr,
+          argv,
+          config: s.config.config ?? {},
+          buildEnv,
+          mounts: mounts.specs,
+          output: (chunk) => ctx.out.stream(chunk.toString('utf8')),
+          onStart: (id) => {
+            containerId = id;
+            ctx.out.stream(` ---> Running in ${short(id)}\n`);
+          },
+        });
+      } finally {
+        await mounts.release();
+      }
       if (code !== 0)
         throw new BuildError(`The command '${cmdText}' returned a non-zero code: ${code}`, code);
     }),
@@ -432,109 +501,53 @@ async function runCommand(
   if (containerId) ctx.out.stream(`Removing intermediate container ${short(containerId)}\n`);
 }
 
-async function copyStep(
+/** What RUN --mount reads: the context, earlier stages and images (as COPY --from), cache mounts, secrets. */
+const runMountSources = (deps: BuilderDeps, ctx: StepContext): RunMountSources => ({
+  contextDir: ctx.contextDir,
+  snapshotOf: async (from) => (await sourceSnapshot(deps, from, ctx)).chainId,
+  store: deps.store,
+  scratch: deps.scratch,
+  cacheMounts: deps.cacheMounts,
+  secrets: ctx.secrets,
+  secretsDir: deps.secretsDir,
+});
+
+/** COPY and ADD (copy-step.ts). */
+function copyStep(
   deps: BuilderDeps,
   s: StageState,
   instr: CopyInstruction | AddInstruction,
   ctx: StepContext,
 ): Promise<void> {
-  const what = instr.kind;
-  for (const src of instr.sources) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(src)) {
-      if (what === 'ADD')
-        throw new BerthError('NotImplemented', `ADD ${src}: remote URLs are not supported yet`);
-    }
-  }
-  if (what === 'ADD' && instr.checksum)
-    throw new BerthError('NotImplemented', 'ADD --checksum is not supported yet');
-  const mode = parseChmod(instr.chmod);
-  const workdir = s.config.config?.WorkingDir || '/';
-  const destIsDir = instr.dest.endsWith('/') || instr.dest === '.' || instr.dest.endsWith('/.');
-  const dest = posix.resolve(workdir, instr.dest);
-  const from = instr.kind === 'COPY' ? instr.from : undefined;
-  const createdBy = `${shellOf(s).join(' ')} #(nop) ${what} ${[...instr.sources, ...instr.heredocs.map((h) => `<<${h.name}`)].join(' ')} in ${instr.dest} `;
-  // The files read: the context's, by content; another stage's or an image's, by their chain of diff IDs.
-  const source = from === undefined ? undefined : await sourceSnapshot(deps, from, ctx);
-  const inputs =
-    source === undefined
-      ? { context: instr.sources.length ? await copyInputsDigest(ctx.contextDir, instr.sources) : '' }
-      : { from: source.chainId ?? 'empty' };
-  const key = stepKey({ parent: configId(s.config), instruction: instr, inputs });
-  await cached(ctx, s, key, what, () =>
-    withSourceRoot(deps, source, ctx, async (srcRoot) => {
-      // Heredoc sources are written as files of a scratch context of their own.
-      let heredocRoot: string | undefined;
-      if (instr.heredocs.length) {
-        heredocRoot = join(deps.scratch, `heredoc-${randomUUID()}`);
-        await mkdir(heredocRoot, { recursive: true });
-        const { writeFile } = await import('node:fs/promises');
-        for (const h of instr.heredocs)
-          await writeFile(join(heredocRoot, posix.basename(h.name)), h.content, { mode: 0o644 });
-      }
-      try {
-        await layerStep(deps, s, ctx, createdBy, async ({ rootfs }) => {
-          const owner = await chownOwner(rootfs, instr.chown);
-          const base = { dest, destIsDir, owner, mode, unpack: what === 'ADD', what };
-          if (instr.sources.length)
-            await copyInto(rootfs, {
-              ...base,
-              srcRoot,
-              sources: instr.sources,
-              destIsDir: destIsDir || instr.sources.length + instr.heredocs.length > 1,
-            });
-          if (heredocRoot)
-            await copyInto(rootfs, {
-              ...base,
-              srcRoot: heredocRoot,
-              sources: instr.heredocs.map((h) => posix.basename(h.name)),
-              destIsDir: destIsDir || instr.sources.length + instr.heredocs.length > 1,
-              unpack: false,
-            });
-        });
-      } finally {
-        if (heredocRoot) await rm(heredocRoot, { recursive: true, force: true });
-      }
-    }),
+  return copyFilesStep(
+    {
+      store: deps.store,
+      scratch: deps.scratch,
+      contextDir: ctx.contextDir,
+      lease: ctx.lease,
+      pull: ctx.pull,
+      stages: ctx.stages,
+      built: ctx.built,
+      image: deps.image,
+      cached: (key, kind, work) => cached(ctx, s, key, kind, work),
+      layer: (createdBy, work) => layerStep(deps, s, ctx, createdBy, ({ rootfs }) => work(rootfs)),
+    },
+    s,
+    instr,
   );
 }
 
-/** The files of COPY --from: an earlier stage's or an image's (its top snapshot; none for no layers). */
-async function sourceSnapshot(
-  deps: BuilderDeps,
-  from: string,
-  ctx: StepContext,
-): Promise<{ chainId?: Digest }> {
-  const stage = findStage(ctx.stages, from);
-  if (stage) {
-    const s = ctx.built.get(stage.index);
-    if (!s) throw invalidArgument(`COPY --from=${from}: stage ${from} is not built before this stage`);
-    return { chainId: s.chainId };
-  }
-  const image = await deps.image(from, ctx.pull);
-  const chainId = (await deps.store.topSnapshot(image)) as Digest | undefined;
-  if (chainId) ctx.lease.add(chainId);
-  return { chainId };
-}
-
-/** The files COPY reads: the context, or an earlier stage's or an image's root filesystem (mounted read-only). */
-async function withSourceRoot(
-  deps: BuilderDeps,
-  source: { chainId?: Digest } | undefined,
-  ctx: StepContext,
-  use: (root: string) => Promise<void>,
-): Promise<void> {
-  if (source === undefined) return use(ctx.contextDir);
-  const { chainId } = source;
-  const dir = join(deps.scratch, `from-${randomUUID()}`);
-  const root = join(dir, 'rootfs');
-  await mkdir(root, { recursive: true });
-  const key = `${TRANSIENT_KEY_PREFIX}build-view-${randomUUID()}`;
-  try {
-    if (chainId) await mountRootfs(await deps.store.snapshots.view(key, chainId), root);
-    await use(root);
-  } finally {
-    await unmountRootfs(root);
-    if (chainId) await deps.store.snapshots.remove(key).catch(() => {});
-    await rm(dir, { recursive: true, force: true });
-  }
+/** The files of COPY --from and RUN --mount from=: an earlier stage's or an image's top snapshot. */
+function sourceSnapshot(deps: BuilderDeps, from: string, ctx: StepContext): Promise<{ chainId?: Digest }> {
+  return snapshotOfSource(
+    {
+      stages: ctx.stages,
+      built: ctx.built,
+      image: deps.image,
+      pull: ctx.pull,
+      store: deps.store,
+      lease: ctx.lease,
+    },
+    from,
+  );
 }

@@ -1,11 +1,26 @@
-// COPY and ADD as file operations on a step's mounted rootfs (no container): the
-// sources are found in the source root (the build context, or another stage's or
-// image's files) with Go's filepath.Match wildcards; a directory's contents are
-// copied, not the directory; the destination is a directory when it ends in `/`
-// or there are several sources; files are owned by root unless --chown says
-// otherwise, keep their mtime, and take --chmod's mode when given. ADD unpacks a
-// local tar archive (plain or gzip, zstd) into the destination. Every path in
-// either root is resolved within it (root-path.ts).
+// COPY and ADD as file operations on a step's mounted rootfs (no container), by
+// the classic builder's rules (checked against Docker 20.10's):
+//
+// - A directory source copies its contents, not itself. A missing destination
+//   directory is made with mode 0755 and owned by root, except the last one,
+//   which --chown's user owns; a file's missing parent directories are all
+//   --chown's.
+// - A file goes into the destination when it ends in `/` or is an existing
+//   directory, and becomes the destination otherwise.
+// - Sources that name more than one entry (after wildcards, heredocs and
+//   downloads count too) need a destination ending in `/` (`.` is not enough).
+// - Files keep their mode and mtime, are owned by root unless --chown says
+//   otherwise, and take --chmod's mode when given. ADD unpacks a local tar
+//   archive (plain, gzip or zstd) into the destination, unless --unpack=false.
+// - --parents keeps each match's path (copy-sources.ts); the directories it
+//   keeps are made like their sources (mode, mtime), owned as --chown says.
+// - --exclude leaves entries out (copy-exclude.ts).
+// - --link changes nothing here: a COPY's layer is already just the files it
+//   writes (the step's upper directory), so it is the layer a linked copy makes
+//   whenever the destination's parents are real directories; where the base
+//   has a symlink on the destination path berth follows it, as a plain COPY does.
+//
+// Every path in either root is resolved within it (root-path.ts).
 import { createReadStream } from 'node:fs';
 import {
   chmod,
@@ -25,78 +40,40 @@ import { join, posix } from 'node:path';
 import { parseGroup, parsePasswd, resolveUser } from '../../engine/spec/user.ts';
 import { applyLayer } from '../../layer/apply-layer.ts';
 import { BerthError, errnoOf, fromErrno, invalidArgument } from '../../util/errors.ts';
+import { type CopyExcludes, NO_EXCLUDES } from './copy-exclude.ts';
+import { hasWildcard, matchSources, type SourceMatch } from './copy-sources.ts';
 import { resolveInRoot } from './root-path.ts';
+
+export { expandSource, matchSources, type SourceMatch, segmentRegExp } from './copy-sources.ts';
 
 export interface Owner {
   uid: number;
   gid: number;
 }
 
-export interface CopyRequest {
+/** Sources found in one root. */
+export interface CopyGroup {
   /** Host directory the sources are in. */
   srcRoot: string;
-  sources: string[];
+  sources: readonly string[];
+  /** ADD: unpack local tar archives. */
+  unpack: boolean;
+  /** For the not-found message: where the sources were looked for. */
+  from?: string;
+}
+
+export interface CopyRequest {
+  groups: readonly CopyGroup[];
   /** Destination inside the rootfs, already absolute. */
   dest: string;
   /** The destination path was written with a trailing slash. */
   destIsDir: boolean;
   owner: Owner;
   mode?: number;
-  /** ADD: unpack local tar archives. */
-  unpack: boolean;
   /** For messages: `COPY` or `ADD`. */
   what: string;
-}
-
-const hasWildcard = (s: string) => /[*?[]/.test(s);
-
-/** Go's filepath.Match for one path segment: `*`, `?`, `[...]` (with `^`/`!`), `\` escapes. */
-export function segmentRegExp(pattern: string): RegExp {
-  let out = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else if (c === '\\' && i + 1 < pattern.length) out += escapeRe(pattern[++i]);
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) throw invalidArgument(`syntax error in pattern ${JSON.stringify(pattern)}`);
-      let body = pattern.slice(i + 1, end);
-      if (body.startsWith('!') || body.startsWith('^')) body = `^${body.slice(1)}`;
-      out += `[${body.replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else out += escapeRe(c);
-  }
-  return new RegExp(`${out}$`, 's');
-}
-
-const escapeRe = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-/** The source paths (inside the root) a pattern names; none when a wildcard matches nothing. */
-export async function expandSource(root: string, pattern: string): Promise<string[]> {
-  const segments = pattern.split('/').filter((s) => s !== '' && s !== '.');
-  let found = [''];
-  for (const seg of segments) {
-    const next: string[] = [];
-    for (const base of found) {
-      if (!hasWildcard(seg)) {
-        next.push(posix.join(base, seg));
-        continue;
-      }
-      const dir = await resolveInRoot(root, base || '/');
-      if (!dir.exists) continue;
-      let names: string[];
-      try {
-        names = (await readdir(dir.host)).sort();
-      } catch {
-        continue;
-      }
-      const re = segmentRegExp(seg);
-      for (const n of names) if (re.test(n)) next.push(posix.join(base, n));
-    }
-    found = next;
-  }
-  return found.map((p) => p || '.');
+  parents?: boolean;
+  exclude?: CopyExcludes;
 }
 
 /** --chown's user and group, looked up in the rootfs's /etc/passwd and /etc/group when they are names. */
@@ -135,16 +112,22 @@ export function parseChmod(spec: string | undefined): number | undefined {
   return Number.parseInt(spec, 8);
 }
 
-/** Create the directories of `path` inside the root that are missing; returns the resolved path. */
-async function ensureDir(root: string, path: string, owner: Owner): Promise<string> {
+/**
+ * Create the directories of `path` inside the root that are missing (0755);
+ * `owner` owns them all, or with `lastOnly` only the last (the others root's).
+ * Returns the resolved path.
+ */
+async function ensureDir(root: string, path: string, owner: Owner, lastOnly = false): Promise<string> {
   let resolved = '/';
-  for (const name of path.split('/').filter(Boolean)) {
+  const names = path.split('/').filter(Boolean);
+  for (const [i, name] of names.entries()) {
     const r = await resolveInRoot(root, posix.join(resolved, name));
     if (!r.exists) {
       await mkdir(r.host, { mode: 0o755 }).catch((err) => {
         throw fromErrno(err, `creating ${r.inRoot}`);
       });
-      await chown(r.host, owner.uid, owner.gid);
+      const o = !lastOnly || i === names.length - 1 ? owner : { uid: 0, gid: 0 };
+      await chown(r.host, o.uid, o.gid);
     } else if (!(await lstat(r.host)).isDirectory()) {
       throw invalidArgument(`cannot copy to ${path}: ${r.inRoot} is not a directory`);
     }
@@ -153,98 +136,124 @@ async function ensureDir(root: string, path: string, owner: Owner): Promise<stri
   return resolved;
 }
 
-export interface SourceMatch {
-  /** The path inside the source root. */
-  inRoot: string;
-  /** The same on the host. */
-  host: string;
-}
-
-/**
- * The entries each source names in the root (wildcards expanded, paths resolved
- * within it); an empty list for a source that names nothing. COPY copies exactly
- * these, and the build cache hashes exactly these.
- */
-export async function matchSources(
-  srcRoot: string,
-  sources: readonly string[],
-): Promise<{ source: string; matches: SourceMatch[] }[]> {
-  const out: { source: string; matches: SourceMatch[] }[] = [];
-  for (const source of sources) {
-    const matches: SourceMatch[] = [];
-    for (const f of await expandSource(srcRoot, source)) {
-      const r = await resolveInRoot(srcRoot, f);
-      if (r.exists) matches.push({ inRoot: r.inRoot, host: r.host });
-    }
-    out.push({ source, matches });
-  }
-  return out;
+interface Found {
+  group: CopyGroup;
+  match: SourceMatch;
 }
 
 /** Do the copy into `rootfs`. */
 export async function copyInto(rootfs: string, req: CopyRequest): Promise<void> {
-  const matches: SourceMatch[] = [];
-  for (const { source: src, matches: found } of await matchSources(req.srcRoot, req.sources)) {
-    if (!found.length) {
-      const why = hasWildcard(src)
-        ? 'no source files were specified'
-        : `"/${src.replace(/^\/+/, '')}": not found`;
-      throw new BerthError(
-        'NotFound',
-        `${req.what} failed: file not found in build context or excluded by .dockerignore: stat ${src}: ${why}`,
-      );
+  const found: Found[] = [];
+  for (const group of req.groups) {
+    const named = await matchSources(group.srcRoot, group.sources, {
+      parents: req.parents,
+      exclude: req.exclude,
+    });
+    for (const { source: src, matches, excluded } of named) {
+      if (!matches.length && !excluded) throw notFound(req.what, src, group.from);
+      for (const match of matches) found.push({ group, match });
     }
-    matches.push(...found);
   }
-  const many = matches.length > 1 || req.sources.some(hasWildcard);
-  if (many && !req.destIsDir) {
+  if (!req.parents && found.length > 1 && !req.destIsDir) {
     throw invalidArgument(
       `When using ${req.what} with more than one source file, the destination must be a directory and end with a /`,
     );
   }
-  for (const m of matches) {
-    const st = await lstat(m.host);
-    if (st.isDirectory()) {
-      const destDir = await ensureDir(rootfs, req.dest, req.owner);
-      await copyChildren(rootfs, m.host, destDir, req);
-      continue;
-    }
-    const destTarget = await resolveInRoot(rootfs, req.dest);
-    const intoDir = req.destIsDir || (destTarget.exists && (await lstat(destTarget.host)).isDirectory());
-    if (req.unpack && st.isFile() && (await isArchive(m.host))) {
-      const destDir = await ensureDir(rootfs, req.dest, req.owner);
-      await applyLayer(createReadStream(m.host), join(rootfs, destDir), {
-        whiteouts: 'apply',
-        compression: 'auto',
-      });
-      continue;
-    }
-    let parentDir: string;
-    let name: string;
-    if (intoDir) {
-      parentDir = await ensureDir(rootfs, req.dest, req.owner);
-      name = posix.basename(m.inRoot);
-    } else {
-      parentDir = await ensureDir(rootfs, posix.dirname(req.dest), req.owner);
-      name = posix.basename(req.dest);
-    }
-    await copyEntry(rootfs, m.host, posix.join(parentDir, name), req);
+  const walk: Walk = { rootfs, req, exclude: req.exclude ?? NO_EXCLUDES, madeDirs: [] };
+  for (const { group, match } of found) {
+    if (req.parents) await copyKept(walk, group, match);
+    else await copyMatch(walk, group, match);
   }
+  // Directories --parents made take their sources' times once nothing more is written into them.
+  for (const d of walk.madeDirs.reverse()) await utimes(d.host, d.atime, d.mtime);
 }
 
-async function copyChildren(
-  rootfs: string,
-  srcDir: string,
-  destDir: string,
-  req: CopyRequest,
-): Promise<void> {
+function notFound(what: string, src: string, from: string | undefined): BerthError {
+  const why = hasWildcard(src)
+    ? 'no source files were specified'
+    : `"/${src.replace(/^\/+/, '')}": not found`;
+  const where = from ?? 'build context or excluded by .dockerignore';
+  return new BerthError('NotFound', `${what} failed: file not found in ${where}: stat ${src}: ${why}`);
+}
+
+interface Walk {
+  rootfs: string;
+  req: CopyRequest;
+  exclude: CopyExcludes;
+  madeDirs: { host: string; atime: Date; mtime: Date }[];
+}
+
+async function copyMatch(w: Walk, group: CopyGroup, m: SourceMatch): Promise<void> {
+  const { rootfs, req } = w;
+  const st = await lstat(m.host);
+  if (st.isDirectory()) {
+    const destDir = await ensureDir(rootfs, req.dest, req.owner, true);
+    await copyChildren(w, m.host, destDir, m.rel);
+    return;
+  }
+  if (group.unpack && st.isFile() && (await isArchive(m.host))) {
+    const destDir = await ensureDir(rootfs, req.dest, req.owner);
+    await applyLayer(createReadStream(m.host), join(rootfs, destDir), {
+      whiteouts: 'apply',
+      compression: 'auto',
+    });
+    return;
+  }
+  const destTarget = await resolveInRoot(rootfs, req.dest);
+  const intoDir = req.destIsDir || (destTarget.exists && (await lstat(destTarget.host)).isDirectory());
+  let parentDir: string;
+  let name: string;
+  if (intoDir) {
+    parentDir = await ensureDir(rootfs, req.dest, req.owner);
+    name = posix.basename(m.inRoot);
+  } else {
+    parentDir = await ensureDir(rootfs, posix.dirname(req.dest), req.owner);
+    name = posix.basename(req.dest);
+  }
+  await copyEntry(w, m.host, posix.join(parentDir, name), m.rel);
+}
+
+/** --parents: the match under the destination at the path it keeps, its kept directories made like their sources. */
+async function copyKept(w: Walk, group: CopyGroup, m: SourceMatch): Promise<void> {
+  const { rootfs, req } = w;
+  const keep = (m.keep ?? '').split('/').filter(Boolean);
+  let at = await ensureDir(rootfs, req.dest, req.owner);
+  if (!keep.length) {
+    await copyChildren(w, m.host, at, '');
+    return;
+  }
+  for (let i = 0; i < keep.length - 1; i++) {
+    const src = await resolveInRoot(group.srcRoot, posix.join(m.pivot ?? '/', ...keep.slice(0, i + 1)));
+    const dst = await resolveInRoot(rootfs, posix.join(at, keep[i]));
+    if (!dst.exists) {
+      const st = await lstat(src.host);
+      await mkdir(dst.host, { mode: 0o700 }).catch((err) => {
+        throw fromErrno(err, `creating ${dst.inRoot}`);
+      });
+      await chown(dst.host, req.owner.uid, req.owner.gid);
+      await chmod(dst.host, req.mode ?? st.mode & 0o7777);
+      w.madeDirs.push({ host: dst.host, atime: st.atime, mtime: st.mtime });
+    } else if (!(await lstat(dst.host)).isDirectory()) {
+      throw invalidArgument(`cannot copy to ${dst.inRoot}: it is not a directory`);
+    }
+    at = dst.inRoot;
+  }
+  await copyEntry(w, m.host, posix.join(at, keep[keep.length - 1]), m.rel);
+}
+
+/** The entries of `srcDir` into `destDir`; `rel` is what --exclude sees for `srcDir`. */
+async function copyChildren(w: Walk, srcDir: string, destDir: string, rel: string): Promise<void> {
   for (const name of (await readdir(srcDir)).sort()) {
-    await copyEntry(rootfs, join(srcDir, name), posix.join(destDir, name), req);
+    const childRel = rel ? `${rel}/${name}` : name;
+    const src = join(srcDir, name);
+    if (w.exclude.excludes(childRel) && w.exclude.skips(childRel, (await lstat(src)).isDirectory())) continue;
+    await copyEntry(w, src, posix.join(destDir, name), childRel);
   }
 }
 
 /** Copy one entry to `dest` (its parent already resolved, a real directory). */
-async function copyEntry(rootfs: string, src: string, dest: string, req: CopyRequest): Promise<void> {
+async function copyEntry(w: Walk, src: string, dest: string, rel: string): Promise<void> {
+  const { rootfs, req } = w;
   const st = await lstat(src);
   const host = join(rootfs, dest);
   const existing = await lstat(host).catch((err) => {
@@ -264,7 +273,7 @@ async function copyEntry(rootfs: string, src: string, dest: string, req: CopyReq
       await mkdir(targetHost, { recursive: false }).catch((e) => {
         if (errnoOf(e) !== 'EEXIST') throw fromErrno(e, `creating ${dest}`);
       });
-    await copyChildren(rootfs, src, target, req);
+    await copyChildren(w, src, target, rel);
     await chown(targetHost, uid, gid);
     await chmod(targetHost, req.mode ?? st.mode & 0o7777);
     await utimes(targetHost, st.atime, st.mtime);

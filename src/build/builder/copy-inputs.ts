@@ -7,31 +7,66 @@
 // its target. What the copy does not carry into the layer is left out: source
 // owners (the copy gives root, or --chown's, which is in the instruction),
 // device files and fifos (not copied), and times: as Docker's classic builder
-// does, a file touched but not changed is still a cache hit.
+// does, a file touched but not changed is still a cache hit. Entries --exclude
+// leaves out are left out here too (a change to one is still a hit), and with
+// --parents the directories a match keeps count with their modes.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { type Digest, digestOf } from '../../oci/digest.ts';
 import { fromErrno } from '../../util/errors.ts';
-import { matchSources } from './copy-files.ts';
+import { type CopyExcludes, NO_EXCLUDES } from './copy-exclude.ts';
+import { type MatchOptions, matchSources, type SourceMatch } from './copy-sources.ts';
+import { resolveInRoot } from './root-path.ts';
 
 /** Files hashed at once: enough to keep the disk busy, few enough file descriptors. */
 const PARALLEL_FILES = 16;
 
-export async function copyInputsDigest(srcRoot: string, sources: readonly string[]): Promise<Digest> {
+export async function copyInputsDigest(
+  srcRoot: string,
+  sources: readonly string[],
+  opts: MatchOptions = {},
+): Promise<Digest> {
   const files = new Limiter(PARALLEL_FILES);
+  const exclude = opts.exclude ?? NO_EXCLUDES;
   const parts: unknown[] = [];
-  for (const { source, matches } of await matchSources(srcRoot, sources)) {
+  for (const { source, matches } of await matchSources(srcRoot, sources, opts)) {
     // A source that names nothing fails the copy; its key only has to differ.
-    const found = await Promise.all(matches.map(async (m) => [m.inRoot, await entryDigest(m.host, files)]));
+    const found = await Promise.all(
+      matches.map(async (m) => [
+        m.inRoot,
+        m.keep ?? null,
+        await keptDirModes(srcRoot, m),
+        await entryDigest(m.host, files, m.rel, exclude),
+      ]),
+    );
     parts.push([source, found]);
   }
   return digestOf(JSON.stringify(parts));
 }
 
-/** One entry's digest; a directory's covers its entries' names and digests (a Merkle tree). */
-async function entryDigest(host: string, files: Limiter): Promise<string> {
+/** --parents: the modes of the directories a match keeps above it (the copy makes them alike). */
+async function keptDirModes(srcRoot: string, m: SourceMatch): Promise<number[]> {
+  const keep = (m.keep ?? '').split('/').filter(Boolean);
+  const modes: number[] = [];
+  for (let i = 0; i < keep.length - 1; i++) {
+    const dir = await resolveInRoot(srcRoot, posix.join(m.pivot ?? '/', ...keep.slice(0, i + 1)));
+    modes.push(dir.exists ? (await lstat(dir.host)).mode & 0o7777 : -1);
+  }
+  return modes;
+}
+
+/**
+ * One entry's digest; a directory's covers its entries' names and digests (a
+ * Merkle tree). `rel` is what --exclude sees for the entry.
+ */
+async function entryDigest(
+  host: string,
+  files: Limiter,
+  rel: string,
+  exclude: CopyExcludes,
+): Promise<string> {
   const st = await lstat(host).catch((err) => {
     throw fromErrno(err, `reading ${host} for the build cache`);
   });
@@ -39,7 +74,13 @@ async function entryDigest(host: string, files: Limiter): Promise<string> {
   if (st.isDirectory()) {
     const names = (await readdir(host)).sort();
     const children = await Promise.all(
-      names.map(async (n) => [n, await entryDigest(join(host, n), files)] as const),
+      names.map(async (n) => {
+        const childRel = rel ? `${rel}/${n}` : n;
+        const path = join(host, n);
+        if (exclude.excludes(childRel) && exclude.skips(childRel, (await lstat(path)).isDirectory()))
+          return [n, ''] as const;
+        return [n, await entryDigest(path, files, childRel, exclude)] as const;
+      }),
     );
     return digestOf(JSON.stringify(['d', mode, children.filter(([, d]) => d !== '')]));
   }

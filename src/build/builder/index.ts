@@ -1,4 +1,14 @@
 // The Dockerfile builder: a parsed Dockerfile and an extracted context to an image.
+
+export { checkBuildPlatform } from './build-platform.ts';
+export {
+  BuildSecrets,
+  decodeSecretUploads,
+  MAX_SECRET_BYTES,
+  SECRETS_HEADER,
+  SecretSessions,
+  type SecretUpload,
+} from './build-secrets.ts';
 export {
   BuildError,
   type BuilderDeps,
@@ -9,4 +19,4 @@ export {
   neededStages,
 } from './builder.ts';
 export { extractContext } from './context-dir.ts';
-export type { RunEnvironment } from './run-step.ts';
+export type { BuildNetwork, BuildSandbox, RunEnvironment } from './run-step.ts';

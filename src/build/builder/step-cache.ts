@@ -4,10 +4,12 @@
 // layer, and the step's work is skipped. Otherwise the step runs and its result
 // is recorded under the key (replacing a record whose layer had gone), with
 // lookups off too: `--no-cache` refreshes the cache rather than bypassing it.
+// A build with SOURCE_DATE_EPOCH records its time in every step's result, so
+// the epoch is part of every key: such a build and one without never share.
 
 import type { ImageStore } from '../../image/image-store.ts';
 import type { Lease } from '../../image/lease.ts';
-import type { Digest } from '../../oci/digest.ts';
+import { type Digest, digestOf } from '../../oci/digest.ts';
 import type { BuildCache, CacheRecord } from '../cache/index.ts';
 import type { StageState } from './stage-state.ts';
 
@@ -17,6 +19,8 @@ export interface StepCache {
   lookups: boolean;
   store: ImageStore;
   lease: Lease;
+  /** SOURCE_DATE_EPOCH, when the build has one. */
+  epoch?: number;
 }
 
 /**
@@ -30,6 +34,7 @@ export async function cachedStep(
   kind: string,
   work: () => Promise<void>,
 ): Promise<boolean> {
+  if (c.epoch !== undefined) key = digestOf(`${key} SOURCE_DATE_EPOCH=${c.epoch}`);
   if (c.cache && c.lookups) {
     const record = c.cache.get(key);
     if (record && (await usable(c, s, record))) {

@@ -5,6 +5,10 @@
 // from the parent's copy. That tar is read once: gzip-compressed into the content
 // store and, at the same time, unpacked as the next committed snapshot (named by
 // chain ID), so the next step builds on it. The transient snapshot goes after.
+// With `clampMtime` (SOURCE_DATE_EPOCH, source-date-epoch.ts) the tar's mtimes
+// are clamped on the way, so the blob and the snapshot both have them.
+// Mountpoints made only for the step's container (the runtime's, a RUN's
+// --mount targets listed in `mountpoints`) are left out (mount-artefacts.ts).
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +30,8 @@ import { MediaType } from '../../oci/media-types.ts';
 import { TRANSIENT_KEY_PREFIX } from '../../snapshot/fs-snapshotter.ts';
 import type { Mount } from '../../snapshot/snapshotter.ts';
 import { tee } from '../../util/tee.ts';
+import { buildMountArtefacts } from './mount-artefacts.ts';
+import { clampMtimes } from './source-date-epoch.ts';
 
 export interface StepLayer {
   descriptor: Descriptor;
@@ -39,6 +45,8 @@ export interface StepRootfs {
   rootfs: string;
   /** A scratch directory of the step's own (for a container's bundle and files). */
   dir: string;
+  /** Where the step's container had mounts of its own (RUN --mount), as in the container. */
+  mountpoints: string[];
 }
 
 /**
@@ -51,21 +59,24 @@ export async function stepLayer(
   scratch: string,
   lease: Lease,
   work: (step: StepRootfs) => Promise<void>,
+  opts: { clampMtime?: number } = {},
 ): Promise<StepLayer> {
   const key = `${TRANSIENT_KEY_PREFIX}build-${randomUUID()}`;
   const dir = join(scratch, `step-${randomUUID()}`);
   const rootfs = join(dir, 'rootfs');
+  const mountpoints: string[] = [];
   await mkdir(dir, { recursive: true });
   const mounts = await store.snapshots.prepare(key, parent);
   try {
     await mountRootfs(mounts, rootfs);
     try {
-      await work({ rootfs, dir });
+      await work({ rootfs, dir, mountpoints });
     } finally {
       await unmountRootfs(rootfs);
     }
-    const tar = await changesTar(store, key, mounts, parent);
-    return await storeLayer(store, tar, parent, lease);
+    const tar = await changesTar(store, key, mounts, parent, mountpoints);
+    const clamped = opts.clampMtime === undefined ? tar : clampMtimes(tar, opts.clampMtime);
+    return await storeLayer(store, clamped, parent, lease);
   } finally {
     await store.snapshots.remove(key).catch(() => {});
     await rm(dir, { recursive: true, force: true }).catch(() => {});
@@ -77,6 +88,7 @@ async function changesTar(
   key: string,
   mounts: Mount[],
   parent: Digest | undefined,
+  mountpoints: readonly string[],
 ): Promise<Readable> {
   const [m] = mounts;
   let tar: Readable;
@@ -85,12 +97,13 @@ async function changesTar(
     const option = (k: string) => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1) ?? '';
     const upper = option('upperdir');
     const lowers = option('lowerdir').split(':');
-    artefacts = mountpointArtefacts(upper, lowers);
+    artefacts = buildMountArtefacts(upper, lowers, mountpoints, mountpointArtefacts(upper, lowers));
     tar = diffOverlayUpper(upper);
   } else {
     const dir = store.snapshots.applyDir(key);
     const parentDir = parent ? (await store.snapshots.mounts(parent))[0]?.source : undefined;
-    artefacts = mountpointArtefacts(dir, parentDir ? [parentDir] : []);
+    const lowers = parentDir ? [parentDir] : [];
+    artefacts = buildMountArtefacts(dir, lowers, mountpoints, mountpointArtefacts(dir, lowers));
     tar = parentDir ? diffDirectories(parentDir, dir) : packDirectory(dir);
   }
   if (!artefacts.size) return tar;

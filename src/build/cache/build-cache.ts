@@ -8,9 +8,9 @@
 // (`installBuildCacheRoots`), so a layer outlives the images built with it for as long as
 // a record names it, and `builder prune` (prune.ts) is what lets it go.
 //
-// Cache mounts (`RUN --mount=type=cache`) are directories, not step results: when
-// RUN --mount arrives they get a store of their own beside this one in this
-// folder (keyed by mount id), and `pruneBuildCache` removes them with the records.
+// Cache mounts (`RUN --mount=type=cache`) are directories, not step results: they
+// have a store of their own beside this one (cache-mounts.ts, keyed by mount id),
+// and `pruneBuildCache` removes them with the records.
 import type { GcRoots, ImageStore } from '../../image/image-store.ts';
 import type { Descriptor, ImageConfig } from '../../oci/descriptor.ts';
 import type { Digest } from '../../oci/digest.ts';

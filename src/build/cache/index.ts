@@ -8,5 +8,15 @@ export {
   dockerCacheRecord,
   installBuildCacheRoots,
 } from './build-cache.ts';
+export {
+  type CacheMountLease,
+  type CacheMountPruneOptions,
+  type CacheMountPruneReport,
+  type CacheMountRequest,
+  CacheMounts,
+  type CacheSharing,
+  cacheMountId,
+  cacheMountsAt,
+} from './cache-mounts.ts';
 export { type BuildCachePruneOptions, type BuildCachePruneReport, pruneBuildCache } from './prune.ts';
 export { canonicalJson, type StepKeyParts, stepKey } from './step-key.ts';

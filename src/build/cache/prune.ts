@@ -14,10 +14,17 @@
 //
 // SpaceReclaimed counts each removed layer that nothing else (another record, an
 // image) still uses, once, by its uncompressed size.
+//
+// Cache mounts (cache-mounts.ts) go too, with or without `all` (no image is built
+// through them, so they are always dangling), except those a build is using: `ids`
+// and `until` pick them as they pick records; with `keepBytes` they stay (what
+// they hold is not measured against the records' sizes). Their IDs are listed
+// after the records', their bytes added to SpaceReclaimed.
 import type { ImageStore } from '../../image/image-store.ts';
 import type { HistoryEntry } from '../../oci/descriptor.ts';
 import { digestOf } from '../../oci/digest.ts';
 import { type BuildCache, type CacheRecord, cacheRecordId } from './build-cache.ts';
+import type { CacheMounts } from './cache-mounts.ts';
 import { canonicalJson } from './step-key.ts';
 
 export interface BuildCachePruneOptions {
@@ -28,6 +35,8 @@ export interface BuildCachePruneOptions {
   ids?: readonly string[];
   /** Stop once the cache holds at most this many bytes. */
   keepBytes?: number;
+  /** The cache mounts of RUN --mount=type=cache, pruned with the records. */
+  cacheMounts?: CacheMounts;
 }
 
 /** Docker's answer to POST /build/prune. */
@@ -40,6 +49,20 @@ export async function pruneBuildCache(
   cache: BuildCache,
   store: ImageStore,
   opts: BuildCachePruneOptions = {},
+): Promise<BuildCachePruneReport> {
+  const report = await pruneRecords(cache, store, opts);
+  if (!opts.cacheMounts || opts.keepBytes) return report;
+  const mounts = await opts.cacheMounts.prune({ until: opts.until, ids: opts.ids });
+  return {
+    CachesDeleted: [...report.CachesDeleted, ...mounts.removed],
+    SpaceReclaimed: report.SpaceReclaimed + mounts.bytes,
+  };
+}
+
+async function pruneRecords(
+  cache: BuildCache,
+  store: ImageStore,
+  opts: BuildCachePruneOptions,
 ): Promise<BuildCachePruneReport> {
   const records = cache.list();
   const inImages = opts.all ? new Set<string>() : await imageHistoryPrefixes(store);

@@ -7,7 +7,10 @@
 // lines; a failed build prints its message and exits with a failed RUN's status
 // (1 for any other failure), as Docker's CLI does. `--no-cache-filter` (BuildKit's
 // flag; the Engine API has no parameter for it) goes as berth's own
-// `nocachefilter` query parameter, a JSON array of stage names.
+// `nocachefilter` query parameter, a JSON array of stage names. `--secret`s
+// (build-secret-flag.ts) are read here and uploaded first, in a request of their
+// own (`POST /berth/build/secrets`); the build names the session the daemon gave
+// in the `X-Berth-Build-Secrets` header, so they are never part of the context.
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
@@ -20,6 +23,7 @@ import { readDirSorted } from '../../layer/tree-scan.ts';
 import { invalidArgument } from '../../util/errors.ts';
 import { readJsonLines } from '../client.ts';
 import { defineCommand } from '../command.ts';
+import { readSecretFlags } from './build-secret-flag.ts';
 
 interface BuildMessage {
   stream?: string;
@@ -41,6 +45,20 @@ function keyValues(
     else out[item] = fromEnv ? (env[item] ?? null) : '';
   }
   return out;
+}
+
+/**
+ * SOURCE_DATE_EPOCH from the environment goes as a build arg of that name (as
+ * buildx sends it), unless a --build-arg gives one: the daemon then makes the
+ * build reproducible (src/build/builder/source-date-epoch.ts).
+ */
+function withSourceDateEpoch(
+  args: Record<string, string | null>,
+  env: Record<string, string | undefined>,
+): Record<string, string | null> {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  if (epoch === undefined || epoch === '' || 'SOURCE_DATE_EPOCH' in args) return args;
+  return { ...args, SOURCE_DATE_EPOCH: epoch };
 }
 
 /** The context's entries as tar items, ignored paths left out (exceptions below ignored directories honoured). */
@@ -201,9 +219,17 @@ export const buildCommand = defineCommand({
       valueName: 'string',
       help: 'Set the networking mode for the RUN instructions during build (default "default")',
     },
+    secret: {
+      type: 'string',
+      multiple: true,
+      valueName: 'stringArray',
+      help: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")',
+    },
   },
   async run(ctx) {
     const [path] = ctx.args;
+    // Read before the context: a missing secret file fails the build before anything is sent.
+    const secrets = await readSecretFlags(ctx.options.secret ?? [], ctx.env);
     let body: Readable;
     let dockerfile: string | undefined;
     if (path === '-') {
@@ -221,7 +247,9 @@ export const buildCommand = defineCommand({
     const query: Record<string, string | string[] | undefined> = {
       t: ctx.options.tag ?? [],
       dockerfile,
-      buildargs: JSON.stringify(keyValues(ctx.options['build-arg'], ctx.env, true)),
+      buildargs: JSON.stringify(
+        withSourceDateEpoch(keyValues(ctx.options['build-arg'], ctx.env, true), ctx.env),
+      ),
       labels: JSON.stringify(keyValues(ctx.options.label, ctx.env, false)),
       target: ctx.options.target,
       nocache: ctx.options['no-cache'] ? '1' : undefined,
@@ -234,11 +262,12 @@ export const buildCommand = defineCommand({
       forcerm: ctx.options['force-rm'] ? '1' : undefined,
     };
     const client = await ctx.client();
-    const res = await client.request('POST', '/build', {
-      query,
-      body,
-      headers: { 'Content-Type': 'application/x-tar' },
-    });
+    const headers: Record<string, string> = { 'Content-Type': 'application/x-tar' };
+    if (secrets.length) {
+      const session = await client.post<{ Session: string }>('/berth/build/secrets', { Secrets: secrets });
+      headers['X-Berth-Build-Secrets'] = session.Session;
+    }
+    const res = await client.request('POST', '/build', { query, body, headers });
     for await (const m of readJsonLines<BuildMessage>(res)) {
       if (m.errorDetail || m.error) {
         ctx.stderr.write(`${m.errorDetail?.message || m.error}\n`);
