@@ -237,7 +237,9 @@ describe('berth build: COPY, ADD and stages', { skip }, () => {
     assert.ok(added.length <= 1, `only the RUN's layer may be new: ${added.join(' ')}`);
     const again = await berth(['build', '-t', 'checked:bad', dir]);
     assert.equal(again.code, 1);
-    assert.deepEqual(blobs(), after, 'a second failing build stores nothing more');
+    // nothing new (garbage collection may take a blob the first failure left unreferenced)
+    const more = blobs().filter((b) => !after.includes(b));
+    assert.deepEqual(more, [], 'a second failing build stores nothing more');
     assert.equal((await berth(['image', 'inspect', 'checked:bad'])).code, 1, 'nothing is tagged');
     const scratch = readdirSync(join(dirs.root, 'build')).filter((n) => /^(copy|step|from)-/.test(n));
     assert.deepEqual(scratch, [], 'no download or step directory is left behind');

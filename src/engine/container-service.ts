@@ -583,6 +583,7 @@ export class ContainerService {
    */
   async restore(): Promise<void> {
     const running = new Set<string>();
+    const ended: string[] = [];
     for (const record of this.store.list()) {
       if (!['running', 'paused', 'restarting'].includes(record.state.Status)) continue;
       const status = await this.o.runtime
@@ -593,11 +594,11 @@ export class ContainerService {
         running.add(record.id);
         this.watchExitFile(record.id);
         healthMonitor(this).start(record);
-        continue;
-      }
-      await this.exited(record.id).catch((e: Error) => this.o.warn?.(e.message));
+      } else ended.push(record.id);
     }
+    // networks first: a restart that exited() schedules must not be torn down as a leftover
     await this.o.networks?.reconcile(running);
+    for (const id of ended) await this.exited(id).catch((e: Error) => this.o.warn?.(e.message));
   }
 
   /** Daemon shutdown: let go of the shims (containers keep running) and stop watching. */

@@ -257,7 +257,9 @@ async function buildStage(
   out.stream(`Step ${step++}/${total} : ${stage.from.original}\n`);
   const from = expandInstruction(stage.from, ctx.globals);
   checkBuildPlatform(from.platform, `FROM --platform=${from.platform}`);
-  const state = await fromState(deps, from.image, stage, ctx.stages, ctx.built, ctx.pull, ctx.lease);
+  const state = await atLine(stage.from.location, () =>
+    fromState(deps, from.image, stage, ctx.stages, ctx.built, ctx.pull, ctx.lease),
+  );
   out.stream(` ---> ${short(configId(state.config))}\n`);
   const triggers = state.config.config?.OnBuild ?? [];
   if (triggers.length) {
@@ -265,16 +267,33 @@ async function buildStage(
     state.config = { ...state.config, config: { ...state.config.config, OnBuild: undefined } };
     for (const t of triggers) {
       const [instr] = parseDockerfile(`FROM scratch\n${t}\n`, { file: 'ONBUILD' }).stages[0].instructions;
-      await runStep(deps, state, instr, ctx);
+      await atLine(stage.from.location, () => runStep(deps, state, instr, ctx));
     }
   }
   if (state.config.config?.OnBuild === undefined && state.config.config) delete state.config.config.OnBuild;
   for (const instr of stage.instructions) {
     out.stream(`Step ${step++}/${total} : ${instr.original}\n`);
-    await runStep(deps, state, instr, ctx);
+    await atLine(instr.location, () => runStep(deps, state, instr, ctx));
     out.stream(` ---> ${short(configId(state.config))}\n`);
   }
   ctx.built.set(stage.index, state);
+}
+
+/**
+ * A step's failure names its Dockerfile line first (`Dockerfile:7: ...`), as the
+ * parser's errors do; the error keeps its class and code (a RUN's exit status).
+ */
+async function atLine<T>(
+  { file, startLine }: { file: string; startLine: number },
+  step: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof Error && !err.message.startsWith(`${file}:`))
+      err.message = `${file}:${startLine}: ${err.message}`;
+    throw err;
+  }
 }
 
 /** Build args Docker accepts without an ARG (proxies). */

@@ -214,7 +214,15 @@ export async function sourceSnapshot(env: SnapshotSources, from: string): Promis
     if (!s) throw invalidArgument(`COPY --from=${from}: stage ${from} is not built before this stage`);
     return { chainId: s.chainId };
   }
-  const image = await env.image(from, env.pull);
+  // Not a stage: an image, as Docker's classic builder takes it; say both were looked for.
+  const image = await env.image(from, env.pull).catch((err: unknown) => {
+    const e = err instanceof BerthError ? err : undefined;
+    throw new BerthError(
+      e?.code ?? 'NotFound',
+      `--from=${from}: no build stage of that name or index, and no image ${from}: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  });
   const chainId = (await env.store.topSnapshot(image)) as Digest | undefined;
   if (chainId) env.lease.add(chainId);
   return { chainId };

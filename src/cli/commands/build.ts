@@ -11,9 +11,13 @@
 // (build-secret-flag.ts) are read here and uploaded first, in a request of their
 // own (`POST /berth/build/secrets`); the build names the session the daemon gave
 // in the `X-Berth-Build-Secrets` header, so they are never part of the context.
+// `--progress` (build-progress.ts): plain prints the lines; tty, or auto on a
+// terminal, redraws one row per step; quiet is `-q`. `--iidfile` gets the image
+// ID (no newline) after a successful build; an old one is removed first, so a
+// failed build leaves none, as Docker does.
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstat, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { IgnoreMatcher, ignoreFileCandidates, parseDockerignore } from '../../build/dockerfile/index.ts';
@@ -23,7 +27,9 @@ import { readDirSorted } from '../../layer/tree-scan.ts';
 import { invalidArgument } from '../../util/errors.ts';
 import { readJsonLines } from '../client.ts';
 import { defineCommand } from '../command.ts';
+import { drawsOnTerminal, parseProgressMode, TtyProgress } from './build-progress.ts';
 import { readSecretFlags } from './build-secret-flag.ts';
+import { isTerminal } from './terminal.ts';
 
 interface BuildMessage {
   stream?: string;
@@ -219,6 +225,12 @@ export const buildCommand = defineCommand({
       valueName: 'string',
       help: 'Set the networking mode for the RUN instructions during build (default "default")',
     },
+    iidfile: { type: 'string', valueName: 'string', help: 'Write the image ID to the file' },
+    progress: {
+      type: 'string',
+      valueName: 'string',
+      help: 'Set type of progress output (auto, plain, tty, quiet). Use plain to show container output (default "auto")',
+    },
     secret: {
       type: 'string',
       multiple: true,
@@ -228,6 +240,9 @@ export const buildCommand = defineCommand({
   },
   async run(ctx) {
     const [path] = ctx.args;
+    const mode = parseProgressMode(ctx.options.progress, ctx.options.quiet ?? false);
+    const iidfile = ctx.options.iidfile;
+    if (iidfile) await rm(iidfile, { force: true });
     // Read before the context: a missing secret file fails the build before anything is sent.
     const secrets = await readSecretFlags(ctx.options.secret ?? [], ctx.env);
     let body: Readable;
@@ -255,7 +270,7 @@ export const buildCommand = defineCommand({
       nocache: ctx.options['no-cache'] ? '1' : undefined,
       nocachefilter: noCacheFilter.length ? JSON.stringify(noCacheFilter) : undefined,
       pull: ctx.options.pull ? '1' : undefined,
-      q: ctx.options.quiet ? '1' : undefined,
+      q: mode === 'quiet' ? '1' : undefined,
       platform: ctx.options.platform,
       networkmode: ctx.options.network,
       rm: '1',
@@ -268,13 +283,28 @@ export const buildCommand = defineCommand({
       headers['X-Berth-Build-Secrets'] = session.Session;
     }
     const res = await client.request('POST', '/build', { query, body, headers });
-    for await (const m of readJsonLines<BuildMessage>(res)) {
-      if (m.errorDetail || m.error) {
-        ctx.stderr.write(`${m.errorDetail?.message || m.error}\n`);
-        return m.errorDetail?.code || 1;
+    const tty = drawsOnTerminal(mode, isTerminal(ctx.stdout))
+      ? new TtyProgress(ctx.stdout, () => Date.now())
+      : undefined;
+    const timer = tty ? setInterval(() => tty.render(), 100) : undefined;
+    let id: string | undefined;
+    try {
+      for await (const m of readJsonLines<BuildMessage>(res)) {
+        if (m.errorDetail || m.error) {
+          tty?.finish(false);
+          ctx.stderr.write(`${m.errorDetail?.message || m.error}\n`);
+          return m.errorDetail?.code || 1;
+        }
+        if (m.aux?.ID) id = m.aux.ID;
+        if (m.stream === undefined) continue;
+        if (tty) tty.stream(m.stream);
+        else ctx.stdout.write(m.stream);
       }
-      if (m.stream !== undefined) ctx.stdout.write(m.stream);
+      tty?.finish(true);
+    } finally {
+      if (timer) clearInterval(timer);
     }
+    if (iidfile && id) await writeFile(iidfile, id);
     return 0;
   },
 });
