@@ -24,16 +24,13 @@
 // under the temporary directory, also on error and Ctrl-C.
 //
 //   node --import tsx bench/container-run.ts      (env: BENCH_RUNS, BENCH_IDLE)
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BERTH_BIN,
-  cleanEnv,
-  findDocker,
   pidAlive,
   REPO,
   type RunResult,
@@ -43,7 +40,7 @@ import {
   waitFor,
 } from '../test/helpers/berth.ts';
 import { busyboxMissing, makeBusyboxTarball } from '../test/helpers/busybox.ts';
-import { DOCKERD, dockerdMissing } from '../test/helpers/registry-auth-dockerd.ts';
+import { dockerdMissing, spawnDockerd } from '../test/helpers/registry-auth-dockerd.ts';
 import { loadLine, median } from './harness.ts';
 
 const count = (name: string, fallback: number): number =>
@@ -179,40 +176,10 @@ async function startBerth(dir: string, tarball: string, onStarted: (t: Tool) => 
 async function startDocker(dir: string, tarball: string, onStarted: (t: Tool) => void): Promise<Tool> {
   const missing = dockerdMissing();
   if (missing) throw new Skip(missing);
-  for (const d of ['data', 'exec', 'cli']) await mkdir(join(dir, d), { recursive: true });
-  const socket = join(dir, 'docker.sock');
-  const child: ChildProcess = spawn(
-    DOCKERD,
-    [
-      '--data-root',
-      join(dir, 'data'),
-      '--exec-root',
-      join(dir, 'exec'),
-      '--pidfile',
-      join(dir, 'docker.pid'),
-      '-H',
-      `unix://${socket}`,
-      '--bridge=none',
-      '--iptables=false',
-      '--ip6tables=false',
-      '--storage-driver=overlay2',
-      '--log-level=warn',
-    ],
-    { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  const keep = (d: Buffer) => {
-    if (log.length < 200_000) log += d;
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const pid = child.pid!;
-  const docker = findDocker()!;
-  const cli = (args: readonly string[], timeoutMs = 60_000) =>
-    run(docker, args, {
-      env: cleanEnv({ DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(dir, 'cli') }),
-      timeoutMs,
-    });
+  const dockerd = await spawnDockerd(dir, { storageDriver: 'overlay2' });
+  const { socket } = dockerd;
+  const pid = dockerd.child.pid!;
+  const cli = (args: readonly string[], timeoutMs = 60_000) => dockerd.docker(args, timeoutMs);
   const daemons = () => [pid, ...childrenOf(pid).filter((p) => commOf(p) === 'containerd')];
   const tool: Tool = {
     name: 'docker',
@@ -233,14 +200,17 @@ async function startDocker(dir: string, tarball: string, onStarted: (t: Tool) =>
   onStarted(tool);
   await waitFor(
     async () => {
-      if (!pidAlive(pid)) throw new Skip(`dockerd exited:\n${log.trim().split('\n').slice(-5).join('\n')}`);
+      if (!pidAlive(pid))
+        throw new Skip(`dockerd exited:\n${dockerd.log().trim().split('\n').slice(-5).join('\n')}`);
       return existsSync(socket) && (await cli(['version'])).code === 0;
     },
     'dockerd to answer',
     60_000,
   ).catch((err: Error) =>
     Promise.reject(
-      err instanceof Skip ? err : new Skip(`${err.message}\n${log.trim().split('\n').slice(-5).join('\n')}`),
+      err instanceof Skip
+        ? err
+        : new Skip(`${err.message}\n${dockerd.log().trim().split('\n').slice(-5).join('\n')}`),
     ),
   );
   const server = checked('docker version', await cli(['version', '--format', '{{.Server.Version}}'])).trim();

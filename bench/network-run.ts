@@ -39,17 +39,14 @@
 //        measures docker while berth's bridge is not there yet)
 //
 // bench/network-throughput.ts shares this file's daemons and cleanup (the exports below).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   BERTH_BIN,
-  cleanEnv,
-  findDocker,
   pidAlive,
   REPO,
   type RunResult,
@@ -59,7 +56,7 @@ import {
   waitFor,
 } from '../test/helpers/berth.ts';
 import { busyboxMissing, makeBusyboxTarball } from '../test/helpers/busybox.ts';
-import { DOCKERD, dockerdMissing } from '../test/helpers/registry-auth-dockerd.ts';
+import { dockerdMissing, spawnDockerd } from '../test/helpers/registry-auth-dockerd.ts';
 import { loadLine, median } from './harness.ts';
 
 export const IMAGE = 'busybox:bench';
@@ -428,7 +425,6 @@ async function startBerth(dir: string, tarball: string): Promise<Tool> {
 async function startDocker(dir: string, tarball: string): Promise<Tool> {
   const missing = dockerdMissing();
   if (missing) throw new Skip(missing);
-  for (const d of ['data', 'exec', 'cli']) await mkdir(join(dir, d), { recursive: true });
   const bridge = `db${randomBytes(3).toString('hex')}`;
   const subnetPrefix = await freeSubnet('172.30');
   const cidr = `${subnetPrefix}1/24`;
@@ -441,47 +437,25 @@ async function startDocker(dir: string, tarball: string): Promise<Tool> {
     if (removed.length) console.log(`   deleted ${removed.length} iptables rules and chains dockerd left`);
   });
 
-  const socket = join(dir, 'docker.sock');
-  const child: ChildProcess = spawn(
-    DOCKERD,
-    [
-      '--data-root',
-      join(dir, 'data'),
-      '--exec-root',
-      join(dir, 'exec'),
-      '--pidfile',
-      join(dir, 'docker.pid'),
-      '-H',
-      `unix://${socket}`,
+  const dockerd = await spawnDockerd(dir, {
+    network: [
       '--bridge',
       bridge,
       '--iptables=true',
       '--ip-masq=true',
       '--userland-proxy=true',
       '--ip6tables=false',
-      '--storage-driver=overlay2',
-      '--log-level=warn',
     ],
-    { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  const keep = (d: Buffer) => {
-    if (log.length < 200_000) log += d;
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const pid = child.pid!;
-  const docker = findDocker()!;
+    storageDriver: 'overlay2',
+  });
+  const { socket } = dockerd;
+  const pid = dockerd.child.pid!;
   const tool: Tool = {
     name: 'docker',
     about: '',
     bridge,
     subnetPrefix,
-    cli: (args, timeoutMs = 60_000) =>
-      run(docker, args, {
-        env: cleanEnv({ DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(dir, 'cli') }),
-        timeoutMs,
-      }),
+    cli: (args, timeoutMs = 60_000) => dockerd.docker(args, timeoutMs),
   };
   onCleanup('dockerd', async () => {
     if (pidAlive(pid))
@@ -497,7 +471,7 @@ async function startDocker(dir: string, tarball: string): Promise<Tool> {
       }
     }
   });
-  const tail = () => log.trim().split('\n').slice(-8).join('\n');
+  const tail = () => dockerd.log().trim().split('\n').slice(-8).join('\n');
   await waitFor(
     async () => {
       if (!pidAlive(pid)) throw new Error(`dockerd exited:\n${tail()}`);

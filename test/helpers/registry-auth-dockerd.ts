@@ -1,6 +1,7 @@
-// A private dockerd for registry tests: its own data root, exec root, pid file and
-// socket under a temp dir, no bridge and no iptables (it only pulls and pushes),
-// the vfs storage driver (no mounts to leave behind). Docker trusts registries on
+// A private dockerd: its own data root, exec root, pid file and socket under a temp
+// dir. `spawnDockerd` starts one (the benchmarks pass their network and storage flags);
+// `startDockerd` is the registry tests' own: no bridge and no iptables (it only pulls
+// and pushes), the vfs storage driver (no mounts to leave behind), waited for. Docker trusts registries on
 // 127.0.0.0/8 over plain HTTP by default, so no certs.d (a machine-wide directory)
 // is needed. The CLI gets its own DOCKER_CONFIG so logins never touch the user's.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -26,8 +27,25 @@ export interface PrivateDockerd {
   stop(): Promise<void>;
 }
 
-/** Start dockerd under `dir` and wait until it answers; throws with its log when it cannot. */
-export async function startDockerd(dir: string): Promise<PrivateDockerd> {
+/** A dockerd child with its own directories under `dir`, before it answers. */
+export interface SpawnedDockerd {
+  readonly child: ChildProcess;
+  readonly socket: string;
+  /** What dockerd printed so far (its first 200 kB). */
+  log(): string;
+  /** Run the docker CLI against it, with a DOCKER_CONFIG of its own. */
+  docker(args: readonly string[], timeoutMs?: number): Promise<RunResult>;
+}
+
+/**
+ * Spawn dockerd with its data root, exec root, pid file, socket and CLI config under
+ * `dir`; `network` and `storage` are its network and storage-driver flags (default:
+ * no bridge, no iptables, vfs).
+ */
+export async function spawnDockerd(
+  dir: string,
+  opts: { network?: readonly string[]; storageDriver?: string } = {},
+): Promise<SpawnedDockerd> {
   for (const d of ['data', 'exec', 'cli']) await mkdir(join(dir, d), { recursive: true });
   const socket = join(dir, 'docker.sock');
   const child: ChildProcess = spawn(
@@ -41,21 +59,29 @@ export async function startDockerd(dir: string): Promise<PrivateDockerd> {
       join(dir, 'docker.pid'),
       '-H',
       `unix://${socket}`,
-      '--bridge=none',
-      '--iptables=false',
-      '--ip6tables=false',
-      '--storage-driver=vfs',
+      ...(opts.network ?? ['--bridge=none', '--iptables=false', '--ip6tables=false']),
+      `--storage-driver=${opts.storageDriver ?? 'vfs'}`,
       '--log-level=warn',
     ],
     { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
+  const keep = (d: Buffer) => {
+    if (output.length < 200_000) output += d;
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const docker = (args: readonly string[], timeoutMs = 180_000) =>
+    run(findDocker()!, args, {
+      env: cleanEnv({ DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(dir, 'cli') }),
+      timeoutMs,
+    });
+  return { child, socket, log: () => output, docker };
+}
+
+/** Start dockerd under `dir` and wait until it answers; throws with its log when it cannot. */
+export async function startDockerd(dir: string): Promise<PrivateDockerd> {
+  const { child, socket, log, docker } = await spawnDockerd(dir);
   let gone = false;
   const exited = new Promise<void>((resolve) =>
     child.on('exit', () => {
@@ -63,11 +89,6 @@ export async function startDockerd(dir: string): Promise<PrivateDockerd> {
       resolve();
     }),
   );
-  const docker = (args: string[]) =>
-    run(findDocker()!, args, {
-      env: cleanEnv({ DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(dir, 'cli') }),
-      timeoutMs: 180_000,
-    });
   const stop = async () => {
     if (!gone) child.kill('SIGTERM');
     await exited;
@@ -75,7 +96,7 @@ export async function startDockerd(dir: string): Promise<PrivateDockerd> {
   try {
     await waitFor(
       async () => {
-        if (gone) throw new Error(`dockerd exited:\n${output}`);
+        if (gone) throw new Error(`dockerd exited:\n${log()}`);
         return (
           existsSync(socket) && (await docker(['version', '--format', '{{.Server.Version}}'])).code === 0
         );
@@ -87,5 +108,5 @@ export async function startDockerd(dir: string): Promise<PrivateDockerd> {
     await stop();
     throw err;
   }
-  return { pid: child.pid!, docker, stop };
+  return { pid: child.pid!, docker: (args) => docker(args), stop };
 }
