@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, conflict, invalidArgument } from '../util/errors.ts';
+import { isLoopbackAddress, parseResolvConf } from '../util/resolv-conf.ts';
 import type { Db } from '../util/sqlite.ts';
 import { bridgeAddress, ensureBridge, removeBridge } from './bridge-device.ts';
 import { bridgeConfig, cniNetworkName, loopbackConfig } from './cni-config.ts';
@@ -559,10 +560,9 @@ function safeReaddir(dir: string): string[] {
 /** The host's nameservers a container can reach (not its loopback ones). */
 function hostResolvers(): string[] {
   try {
-    return readFileSync('/etc/resolv.conf', 'utf8')
-      .split('\n')
-      .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
-      .filter((ip): ip is string => !!ip && !ip.startsWith('127.') && ip !== '::1');
+    return parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8')).nameservers.filter(
+      (ip) => !isLoopbackAddress(ip),
+    );
   } catch {
     return [];
   }

@@ -52,6 +52,16 @@ describe('Template: functions and pipelines', () => {
     assert.equal(r('{{println .Name}}'), 'busybox\n');
   });
 
+  it('reads fields of a parenthesised pipeline written right after its ")"', () => {
+    const ports = { Ports: { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] } };
+    assert.equal(r('{{(index (index .Ports "80/tcp") 0).HostPort}}', ports), '8080');
+    assert.equal(r('{{(index .Ports "80/tcp" | len)}}', ports), '1');
+    assert.equal(r('{{(.Config).User}}|{{(.Config.Labels).Missing}}'), '|<no value>');
+    // With a space the field is a separate argument, as in Go.
+    assert.throws(() => r('{{(.Config) .User}}'), /can't give argument to non-function/);
+    assert.throws(() => r('{{(.Name).First}}'), /can't evaluate field First in type string/);
+  });
+
   it('compares and combines', () => {
     assert.equal(r('{{eq .Name "busybox"}} {{ne .Size 1}} {{lt 1 2}} {{ge 2 3}}'), 'true true true false');
     assert.equal(

@@ -13,7 +13,7 @@ type Arg =
   | { kind: 'var'; name: string; chain: string[] }
   | { kind: 'literal'; value: Value }
   | { kind: 'ident'; name: string }
-  | { kind: 'pipe'; pipeline: Pipeline };
+  | { kind: 'pipe'; pipeline: Pipeline; chain: string[] };
 
 interface Pipeline {
   decl: string[];
@@ -37,7 +37,9 @@ type Token =
   | { t: 'var'; name: string; chain: string[] }
   | { t: 'ident'; name: string }
   | { t: 'literal'; value: Value }
-  | { t: 'punct'; p: '(' | ')' | '|' | ',' | ':=' | '=' };
+  | { t: 'punct'; p: '(' | ')' | '|' | ',' | ':=' | '=' }
+  // `.A.B` written right after `)`, with no space: fields of the parenthesised value.
+  | { t: 'chain'; chain: string[] };
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*/;
 const FIELD_CHAIN = /^(?:\.[A-Za-z_][A-Za-z0-9_]*)+/;
@@ -59,7 +61,8 @@ function lexAction(src: string): Token[] {
     } else if (c === '.') {
       const m = FIELD_CHAIN.exec(rest);
       if (m) {
-        tokens.push({ t: 'field', chain: m[0].slice(1).split('.') });
+        const chain = m[0].slice(1).split('.');
+        tokens.push(src[i - 1] === ')' ? { t: 'chain', chain } : { t: 'field', chain });
         i += m[0].length;
       } else {
         tokens.push({ t: 'field', chain: [] });
@@ -129,7 +132,10 @@ function parsePipeline(tokens: Token[], text: string): Pipeline {
         }
         if (tok.p === '(') {
           const inner = parseCommands(true);
-          cmds[cmds.length - 1]!.push({ kind: 'pipe', pipeline: { decl: [], cmds: inner, text } });
+          const next = tokens[pos];
+          const chain = next?.t === 'chain' ? next.chain : [];
+          if (next?.t === 'chain') pos++;
+          cmds[cmds.length - 1]!.push({ kind: 'pipe', pipeline: { decl: [], cmds: inner, text }, chain });
           continue;
         }
         if (tok.p === ')') {
@@ -138,6 +144,7 @@ function parsePipeline(tokens: Token[], text: string): Pipeline {
         }
         throw parseError(`unexpected "${tok.p}" in {{${text}}}`);
       }
+      if (tok.t === 'chain') throw parseError(`unexpected ".${tok.chain.join('.')}" in {{${text}}}`);
       cmds[cmds.length - 1]!.push(
         tok.t === 'field'
           ? { kind: 'field', chain: tok.chain }
@@ -405,7 +412,7 @@ function evalArg(arg: Arg, dot: Value, scope: Scope): Value {
     case 'literal':
       return arg.value;
     case 'pipe':
-      return evalPipeline(arg.pipeline, dot, scope);
+      return arg.chain.reduce(field, evalPipeline(arg.pipeline, dot, scope));
     case 'ident': {
       const fn = FUNCS[arg.name];
       if (!fn) throw execError(`function "${arg.name}" not defined`);

@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { invalidArgument } from '../../util/errors.ts';
+import { isLoopbackAddress, parseResolvConf } from '../../util/resolv-conf.ts';
 
 export const DEFAULT_HOSTS = [
   '127.0.0.1\tlocalhost',
@@ -73,31 +74,6 @@ export function etcHosts(opts: {
   return `${lines.join('\n')}\n`;
 }
 
-interface ResolvConf {
-  nameservers: string[];
-  search: string[];
-  options: string[];
-}
-
-export function parseResolvConf(text: string): ResolvConf {
-  const out: ResolvConf = { nameservers: [], search: [], options: [] };
-  for (const raw of text.split('\n')) {
-    const words = raw
-      .replace(/[#;].*$/, '')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean);
-    const [key, ...rest] = words;
-    if (key === 'nameserver' && rest[0]) out.nameservers.push(rest[0]);
-    // The last search or domain line counts (resolv.conf(5)).
-    else if (key === 'search' || key === 'domain') out.search = rest;
-    else if (key === 'options') out.options.push(...rest);
-  }
-  return out;
-}
-
-const isLoopback = (ip: string) => ip.startsWith('127.') || ip === '::1' || /^0*:(0*:)*0*1$/.test(ip);
-
 export function resolvConf(opts: {
   hostResolvConf: string;
   /** The container shares the host's network: its loopback nameservers work. */
@@ -116,7 +92,7 @@ export function resolvConf(opts: {
   let nameservers = dns ?? host.nameservers;
   let filtered = false;
   if (!dns && !opts.hostNetwork) {
-    const kept = nameservers.filter((ns) => !isLoopback(ns));
+    const kept = nameservers.filter((ns) => !isLoopbackAddress(ns));
     if (kept.length !== nameservers.length || kept.length === 0) {
       nameservers = kept.length ? kept : [...FALLBACK_NAMESERVERS];
       filtered = true;
