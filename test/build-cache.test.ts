@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '../src/cli/client.ts';
-import { builderPruneCommand } from '../src/cli/commands/builder-prune.ts';
 import { cleanEnv, findDocker, run, runBerth, type TempDirs, TestDaemon, tempDirs } from './helpers/berth.ts';
 import { makeContext } from './helpers/build-context.ts';
 import { busyboxMissing, makeBusyboxTarball } from './helpers/busybox.ts';
@@ -54,24 +52,11 @@ describe('berth build cache', { skip }, () => {
   const context = (files: Record<string, string>) => makeContext(work, files);
   const imageId = async (ref: string) => (await ok('image', 'inspect', '--format', '{{.Id}}', ref)).trim();
   const output = async (ref: string) => (await ok('run', '--rm', ref)).trim().split('\n');
-  /** `berth builder prune` in this process (its command is not in the CLI's list yet). */
-  async function builderPrune(options: { all?: boolean; filter?: string[] }) {
-    const stdout = new PassThrough();
-    let text = '';
-    stdout.on('data', (d) => {
-      text += d;
-    });
-    const code = await builderPruneCommand.run({
-      name: 'builder prune',
-      options: { ...options, force: true },
-      args: [],
-      globals: { debug: false },
-      env: {},
-      stdout,
-      stderr: process.stderr,
-      client: async () => new Client(dirs.socket),
-    });
-    return { code, stdout: text };
+  /** `berth builder prune -f`, with the options given. */
+  async function builderPrune(options: { all?: boolean }) {
+    const r = await berth(['builder', 'prune', '-f', ...(options.all ? ['-a'] : [])]);
+    assert.equal(r.code, 0, r.stderr);
+    return r;
   }
 
   const DOCKERFILE = [
@@ -249,9 +234,56 @@ describe('berth build cache', { skip }, () => {
     assert.equal(await imageId('cache:regc'), id);
   });
 
+  it('system df counts the build cache as docker system df does; -v lists every record', async () => {
+    const client = new Client(dirs.socket);
+    const du = await client.get<{
+      BuildCache: { ID: string; Type: string; Shared: boolean; Size: number }[];
+    }>('/system/df');
+    const records = du.BuildCache.filter((bc) => bc.Type === 'regular');
+    assert.ok(
+      records.length >= 7,
+      `one record per step after FROM at least: ${JSON.stringify(du.BuildCache)}`,
+    );
+    // cache:regc was built from the cache: the layers of its records are its own, so they are shared;
+    // the records of removed images' other layers (cache:file, cache:arg) are not.
+    assert.ok(
+      records.some((r) => r.Shared && r.Size > 0),
+      'a record whose layer an image holds is shared',
+    );
+    assert.ok(
+      records.some((r) => !r.Shared && r.Size > 0),
+      'a record only the cache holds is not shared',
+    );
+    const summary = await ok('system', 'df');
+    assert.match(
+      summary,
+      new RegExp(`^Build Cache +${du.BuildCache.length} +0 +[0-9.]+k?B +[0-9.]+k?B$`, 'm'),
+    );
+    const verbose = await ok('system', 'df', '-v');
+    assert.match(
+      verbose,
+      /^Build cache usage: [0-9.]+k?B\n\nCACHE ID +CACHE TYPE +SIZE +CREATED +LAST USED +USAGE +SHARED$/m,
+    );
+    for (const r of records) {
+      assert.match(
+        verbose,
+        new RegExp(`^${r.ID.slice(0, 12)} +regular +\\S+ +.+ ago +.+ ago +\\d+ +${r.Shared}$`, 'm'),
+      );
+    }
+    const docker = findDocker();
+    if (docker) {
+      // The docker CLI sums the same entries its own way: the tables must agree.
+      const viaDocker = await run(docker, ['system', 'df'], {
+        env: cleanEnv({ DOCKER_HOST: `unix://${dirs.socket}` }),
+      });
+      assert.equal(viaDocker.code, 0, viaDocker.stderr);
+      const row = (text: string) => text.split('\n').find((l) => l.startsWith('Build Cache'));
+      assert.equal(row(viaDocker.stdout), row(summary));
+    }
+  });
+
   it('builder prune: dangling records without -a, every record with -a; then the next build runs everything', async () => {
     const dangling = await builderPrune({});
-    assert.equal(dangling.code, 0);
     assert.match(
       dangling.stdout,
       /^Deleted build cache objects:\n([0-9a-f]{25}\n)+\nTotal reclaimed space: /,

@@ -197,10 +197,17 @@ describe('RUN --mount, build secrets and RUN --network', { skip }, () => {
     daemon = await TestDaemon.start({ root: dirs.root, state: dirs.state, args: daemonArgs });
     await ok(['build', '--no-cache', '-t', 'cache:3', dir]);
     assert.equal(await runs('cache:3'), 3, 'the cache outlives the daemon');
+    const df = await ok(['system', 'df', '-v', '--format', 'json']);
+    const cacheMounts = (JSON.parse(df).BuildCache as { ID: string; CacheType: string }[])
+      .filter((bc) => bc.CacheType === 'exec.cachemount')
+      .map((bc) => bc.ID)
+      .sort();
+    assert.deepEqual(cacheMounts, readdirSync(mounts).sort(), 'system df -v lists each cache mount');
 
     const pruned = await ok(['builder', 'prune', '-af']);
     assert.match(pruned, /Deleted build cache objects:/);
     assert.deepEqual(readdirSync(mounts), [], 'builder prune -af removes the cache mounts');
+    assert.match(await ok(['system', 'df']), /^Build Cache +0 +0 +0B +0B$/m);
     await ok(['build', '--no-cache', '-t', 'cache:4', dir]);
     assert.equal(await runs('cache:4'), 1, 'after the prune the cache starts empty');
     assert.equal(await inImage('cache:4', 'cat /seed-saw'), 'seeded');

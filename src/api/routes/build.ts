@@ -103,7 +103,8 @@ function secretSessions(daemon: DaemonContext): SecretSessions {
   return s;
 }
 
-const cacheMountsOf = (daemon: DaemonContext) =>
+/** The daemon's cache mounts (RUN --mount=type=cache). */
+export const cacheMountsOf = (daemon: DaemonContext) =>
   cacheMountsAt(join(daemon.config.root, 'build', 'cache-mounts'));
 
 /** The build's secrets, from the session its header names (taken: a session serves one build). */

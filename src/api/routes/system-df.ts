@@ -1,14 +1,16 @@
 // GET /system/df: disk usage by kind. Images come from the image store, with
 // their shared sizes and container counts; containers with the size of their
 // writable layer (SizeRw) and of their whole root filesystem (SizeRootFs); volumes
-// with their size and how many containers refer to them (UsageData). The build
-// cache is empty until berth has one. `type` (API 1.42) asks for some kinds only;
-// the others are left out of the answer.
+// with their size and how many containers refer to them (UsageData); the build
+// cache's step records and cache mounts (build/cache/disk-usage.ts). `type` (API
+// 1.42) asks for some kinds only; the others are left out of the answer.
 
+import { buildCacheEntries, buildCacheOf } from '../../build/cache/index.ts';
 import { invalidArgument } from '../../util/errors.ts';
 import { compareApiVersions } from '../api-version.ts';
 import type { RouteModule } from '../daemon-context.ts';
 import { Filters } from '../query.ts';
+import { cacheMountsOf } from './build.ts';
 import { containerSizeRw } from './container-admin.ts';
 import { containerSummary } from './container-views.ts';
 import { layersOfImages, layersSize } from './image-usage.ts';
@@ -59,7 +61,10 @@ export const systemDfRoutes: RouteModule = (router, daemon) => {
       const svc = await daemon.containers.get();
       out.Volumes = await Promise.all(daemon.containers.volumes.list().map((v) => volumeWithUsage(v, svc)));
     }
-    if (wants('build-cache')) out.BuildCache = [];
+    if (wants('build-cache')) {
+      const { db, store } = daemon.images;
+      out.BuildCache = await buildCacheEntries(buildCacheOf(db), store, cacheMountsOf(daemon));
+    }
     return out;
   });
 };

@@ -142,15 +142,6 @@ export class BuildCache implements GcRoots {
       .all() as { d: string; c: string }[];
     return { blobs: rows.map((r) => r.d), snapshots: rows.map((r) => r.c) };
   }
-
-  /** Records and bytes, for `system df`. */
-  usage(): { count: number; size: number } {
-    const r = this.db.prepare('SELECT count(*) AS n, coalesce(sum(size), 0) AS s FROM build_cache').get() as {
-      n: number;
-      s: number;
-    };
-    return { count: r.n, size: r.s };
-  }
 }
 
 function toRecord(row: Row): CacheRecord {
@@ -195,21 +186,4 @@ export function installBuildCacheRoots(store: ImageStore, db: Db): BuildCache {
   const cache = buildCacheOf(db);
   store.cacheRoots = cache;
   return cache;
-}
-
-/** A record as Docker's API lists build cache (`GET /system/df`'s BuildCache). */
-export function dockerCacheRecord(r: CacheRecord) {
-  return {
-    ID: cacheRecordId(r.key),
-    Parent: '',
-    Parents: [] as string[],
-    Type: 'regular',
-    Description: r.description,
-    InUse: false,
-    Shared: false,
-    Size: r.size,
-    CreatedAt: new Date(r.created).toISOString(),
-    LastUsedAt: new Date(r.lastUsed).toISOString(),
-    UsageCount: r.usageCount,
-  };
 }

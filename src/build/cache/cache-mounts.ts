@@ -23,7 +23,19 @@
 // place: a crash never leaves a half-seeded instance under a real name.
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { chmod, chown, lstat, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoOf, fromErrno } from '../../util/errors.ts';
 
@@ -52,6 +64,19 @@ export interface CacheMountPruneOptions {
   until?: number;
   /** ID prefixes: only these caches go. */
   ids?: readonly string[];
+}
+
+/** A cache as `system df` lists it. */
+export interface CacheMountUsage {
+  id: string;
+  /** The key it was made for (the mount's id, and its seed). */
+  key: string;
+  bytes: number;
+  /** A RUN holds it now. */
+  inUse: boolean;
+  /** Milliseconds since the epoch. */
+  created: number;
+  lastUsed: number;
 }
 
 export interface CacheMountPruneReport {
@@ -122,17 +147,35 @@ export class CacheMounts {
     }
   }
 
+  /** Every cache on disk, with its size and times. */
+  async list(): Promise<CacheMountUsage[]> {
+    const names = await this.names();
+    const out: CacheMountUsage[] = [];
+    for (const id of names) {
+      const cacheDir = join(this.dir, id);
+      const [dir, idFile, key] = await Promise.all([
+        stat(cacheDir).catch(() => undefined),
+        stat(join(cacheDir, 'id')).catch(() => undefined),
+        readFile(join(cacheDir, 'id'), 'utf8').catch(() => ''),
+      ]);
+      // Gone meanwhile (pruned), or not a cache.
+      if (!dir?.isDirectory()) continue;
+      out.push({
+        id,
+        key: key.trim(),
+        bytes: await treeBytes(cacheDir),
+        inUse: (this.state.get(id)?.users ?? 0) > 0,
+        created: dir.birthtimeMs || dir.ctimeMs,
+        lastUsed: idFile?.mtimeMs ?? dir.mtimeMs,
+      });
+    }
+    return out;
+  }
+
   /** Remove the caches nobody uses (those `opts` pick); what went and how many bytes it held. */
   async prune(opts: CacheMountPruneOptions = {}): Promise<CacheMountPruneReport> {
     const report: CacheMountPruneReport = { removed: [], bytes: 0 };
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return report;
-      throw fromErrno(err, `reading the cache mounts in ${this.dir}`);
-    }
-    for (const id of names.sort()) {
+    for (const id of await this.names()) {
       if ((this.state.get(id)?.users ?? 0) > 0) continue;
       if (opts.ids?.length && !opts.ids.some((p) => id.startsWith(p.replace(/^sha256:/, '')))) continue;
       const cacheDir = join(this.dir, id);
@@ -153,6 +196,16 @@ export class CacheMounts {
       report.bytes += bytes;
     }
     return report;
+  }
+
+  /** The caches' directory names, sorted; none when the directory is not there yet. */
+  private async names(): Promise<string[]> {
+    try {
+      return (await readdir(this.dir)).filter((n) => !n.startsWith('.')).sort();
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return [];
+      throw fromErrno(err, `reading the cache mounts in ${this.dir}`);
+    }
   }
 
   private stateOf(id: string): CacheState {

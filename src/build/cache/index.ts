@@ -5,7 +5,6 @@ export {
   type CachedLayer,
   type CacheRecord,
   cacheRecordId,
-  dockerCacheRecord,
   installBuildCacheRoots,
 } from './build-cache.ts';
 export {
@@ -14,9 +13,11 @@ export {
   type CacheMountPruneReport,
   type CacheMountRequest,
   CacheMounts,
+  type CacheMountUsage,
   type CacheSharing,
   cacheMountId,
   cacheMountsAt,
 } from './cache-mounts.ts';
+export { type BuildCacheEntry, buildCacheEntries } from './disk-usage.ts';
 export { type BuildCachePruneOptions, type BuildCachePruneReport, pruneBuildCache } from './prune.ts';
 export { canonicalJson, type StepKeyParts, stepKey } from './step-key.ts';

@@ -1,13 +1,13 @@
 // `berth system df`: disk usage by kind (images, containers, local volumes,
 // build cache), and with -v each image, container and volume, as `docker system
-// df` shows it. The build cache is empty until berth has one.
+// df` shows it.
 import { defineCommand } from '../command.ts';
 import { goJson } from '../container/go-values.ts';
 import { type ContainerSummary, psRow } from '../container/ps-format.ts';
 import { formatList } from '../output/format.ts';
 import { alignTabbed } from '../output/table.ts';
 import { Template } from '../output/template.ts';
-import { humanSize } from '../output/units.ts';
+import { humanSize, timeAgo } from '../output/units.ts';
 import {
   humanSizeDigits,
   IMAGE_HEADERS,
@@ -23,7 +23,20 @@ interface DiskUsage {
   Images?: ImageSummary[] | null;
   Containers?: ContainerSummary[] | null;
   Volumes?: VolumeJson[] | null;
-  BuildCache?: unknown[] | null;
+  BuildCache?: BuildCacheJson[] | null;
+}
+
+interface BuildCacheJson {
+  ID: string;
+  Parent?: string;
+  Type: string;
+  Description: string;
+  InUse: boolean;
+  Shared: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt?: string | null;
+  UsageCount: number;
 }
 
 const DF_TABLE = '{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
@@ -93,6 +106,37 @@ function volumesRow(du: DiskUsage) {
   };
 }
 
+/** The build cache's size as Docker's CLI counts it: entries whose bytes nothing else holds. */
+const buildCacheBytes = (du: DiskUsage) =>
+  (du.BuildCache ?? []).reduce((n, bc) => (bc.Shared ? n : n + bc.Size), 0);
+
+function buildCacheRow(du: DiskUsage) {
+  const list = du.BuildCache ?? [];
+  const inUse = list.reduce((n, bc) => (bc.InUse && !bc.Shared ? n + bc.Size : n), 0);
+  return {
+    Active: String(list.filter((bc) => bc.InUse).length),
+    Reclaimable: size4(buildCacheBytes(du) - inUse),
+    Size: size4(buildCacheBytes(du)),
+    TotalCount: String(list.length),
+    Type: 'Build Cache',
+  };
+}
+
+/** An entry of `df -v`'s build cache table; an entry in use has its ID starred. */
+function buildCacheVerboseRow(bc: BuildCacheJson, trunc: boolean, now: number) {
+  const id = trunc ? bc.ID.replace(/^sha256:/, '').slice(0, 12) : bc.ID;
+  return {
+    ID: bc.InUse ? `${id}*` : id,
+    CacheType: bc.Type,
+    Description: bc.Description,
+    Size: humanSize(bc.Size),
+    CreatedSince: timeAgo(Date.parse(bc.CreatedAt), now),
+    LastUsedSince: bc.LastUsedAt ? timeAgo(Date.parse(bc.LastUsedAt), now) : '',
+    UsageCount: String(bc.UsageCount),
+    Shared: String(bc.Shared),
+  };
+}
+
 /** The summary rows, with Docker's reclaimable sums (in-use images count only their unique size). */
 function summaryRows(du: DiskUsage) {
   const images = du.Images ?? [];
@@ -101,13 +145,6 @@ function summaryRows(du: DiskUsage) {
   for (const i of images)
     if (i.Containers > 0 && i.Size !== -1 && i.SharedSize !== -1) used += i.Size - i.SharedSize;
   const reclaimable = total - used;
-  const empty = (type: string, count: number) => ({
-    Active: '0',
-    Reclaimable: '0B',
-    Size: '0B',
-    TotalCount: String(count),
-    Type: type,
-  });
   return [
     {
       Active: String(images.filter((i) => i.Containers > 0).length),
@@ -121,7 +158,7 @@ function summaryRows(du: DiskUsage) {
     },
     containersRow(du),
     volumesRow(du),
-    empty('Build Cache', du.BuildCache?.length ?? 0),
+    buildCacheRow(du),
   ];
 }
 
@@ -177,7 +214,12 @@ export const systemDfCommand = defineCommand({
     if (format === 'json') {
       const images = verboseImageRows(du, false);
       ctx.stdout.write(
-        `${goJson({ Images: images, Containers: containerRows(false), Volumes: volumeRows, BuildCache: [] })}\n`,
+        `${goJson({
+          Images: images,
+          Containers: containerRows(false),
+          Volumes: volumeRows,
+          BuildCache: (du.BuildCache ?? []).map((bc) => buildCacheVerboseRow(bc, false, now)),
+        })}\n`,
       );
       return 0;
     }
@@ -188,8 +230,20 @@ export const systemDfCommand = defineCommand({
     out += table(VERBOSE_CONTAINERS, CONTAINER_HEADERS, containerRows(true));
     out += '\nLocal Volumes space usage:\n\n';
     out += table('{{.Name}}\t{{.Links}}\t{{.Size}}', VOLUME_HEADERS, volumeRows);
-    out += `\nBuild cache usage: ${humanSize(0)}\n\n`;
-    out += table('CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED', {}, []);
+    out += `\nBuild cache usage: ${size4(buildCacheBytes(du))}\n\n`;
+    out += table(
+      '{{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}',
+      {
+        ID: 'CACHE ID',
+        CacheType: 'CACHE TYPE',
+        Size: 'SIZE',
+        CreatedSince: 'CREATED',
+        LastUsedSince: 'LAST USED',
+        UsageCount: 'USAGE',
+        Shared: 'SHARED',
+      },
+      (du.BuildCache ?? []).map((bc) => buildCacheVerboseRow(bc, true, now)),
+    );
     ctx.stdout.write(out);
     return 0;
   },
