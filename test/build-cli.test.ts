@@ -151,6 +151,23 @@ describe('berth build', { skip }, () => {
     assert.equal((await berth(['run', '--rm', 'multi:builder', 'cat', '/artefact'])).stdout, 'artefact\n');
   });
 
+  it('a stage FROM a stage with ONBUILD COPY --from gets the stage that trigger names built first', async () => {
+    const dir = context({
+      Dockerfile: [
+        `FROM ${BASE} AS assets`,
+        'RUN echo asset > /asset',
+        `FROM ${BASE} AS template`,
+        'ONBUILD COPY --from=assets /asset /from-trigger',
+        'FROM template',
+        'CMD ["cat", "/from-trigger"]',
+        '',
+      ].join('\n'),
+    });
+    const out = await ok('build', '-t', 'onbuild:from', dir);
+    assert.match(out, /# Executing 1 build trigger/);
+    assert.equal((await berth(['run', '--rm', 'onbuild:from'])).stdout, 'asset\n');
+  });
+
   it('builds the README example', async () => {
     await ok('tag', BASE, 'busybox:demo');
     await ok('build', '-t', 'hello', join(REPO, 'examples', 'hello'));

@@ -42,6 +42,20 @@ const netDevNames = (text: string): string[] =>
     .sort();
 
 /** Every file of a saved image's layers: member names and contents, decompressed. */
+/** Every regular file under the directories (symbolic links not followed). */
+function regularFiles(dirs: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out.push(p);
+    }
+  };
+  for (const d of dirs) walk(d);
+  return out;
+}
+
 function layerBlobs(dir: string): Buffer[] {
   const blobs = join(dir, 'blobs', 'sha256');
   return readdirSync(blobs).map((name) => {
@@ -222,6 +236,9 @@ describe('RUN --mount, build secrets and RUN --network', { skip }, () => {
       'RUN --mount=type=secret,id=envtok,target=/etc/tok,mode=0440,gid=65534 /bin/busybox sha256sum < /etc/tok > /envtok-sha && /bin/busybox stat -c "%a %u %g" /etc/tok > /envtok-stat && ! (echo x > /etc/tok) 2>/dev/null',
       'RUN test ! -e /run/secrets/tok && echo not-mounted-here > /unmounted',
       'RUN --mount=type=secret,id=absent echo optional-secret-absent-is-fine > /optional',
+      'RUN --mount=type=secret,id=tok,env=TOK printf %s "$TOK" | /bin/busybox sha256sum > /var-sha && test ! -e /run/secrets/tok && echo var-only > /var-only',
+      'RUN --mount=type=secret,id=envtok,env=TOK2,target=/t2 printf %s "$TOK2" | /bin/busybox sha256sum > /var2-sha && /bin/busybox sha256sum < /t2 >> /var2-sha',
+      'RUN --mount=type=secret,id=absent,env=NOPE /bin/busybox env | /bin/busybox grep -c ^NOPE= > /var-absent; true',
     ]);
     const env = { MYVAR: ENV_SECRET };
     const out = await ok(
@@ -250,6 +267,13 @@ describe('RUN --mount, build secrets and RUN --network', { skip }, () => {
         'optional-secret-absent-is-fine',
       ].join('\n'),
     );
+    assert.equal(
+      await inImage('secret:1', 'cat /var-sha /var-only /var2-sha /var-absent'),
+      [`${sha(SECRET)}  -`, 'var-only', `${sha(ENV_SECRET)}  -`, `${sha(ENV_SECRET)}  -`, '0'].join('\n'),
+      'env= puts the secret in the variable; a file only where a target is given',
+    );
+    const configEnv = await ok(['image', 'inspect', '--format', '{{json .Config.Env}}', 'secret:1']);
+    assert.doesNotMatch(configEnv, /TOK/, 'a secret variable is not in the image config');
     assert.equal(
       await inImage('secret:1', 'ls -d /run /run/secrets /etc/tok 2>/dev/null; echo end'),
       'end',
@@ -281,6 +305,11 @@ describe('RUN --mount, build secrets and RUN --network', { skip }, () => {
       assert.equal(bytes.includes(SECRET) || bytes.includes(ENV_SECRET), false, n);
     }
     assert.deepEqual(readdirSync(join(dirs.state, 'build-secrets')), [], 'the secret files are gone');
+    // Nor anywhere else the daemon keeps files (the steps' runtime specs held the variables).
+    for (const file of regularFiles([dirs.root, dirs.state])) {
+      const bytes = readFileSync(file);
+      assert.equal(bytes.includes(SECRET) || bytes.includes(ENV_SECRET), false, file);
+    }
   });
 
   it('a required secret that was not given fails its step with the line', async () => {

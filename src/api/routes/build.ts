@@ -203,6 +203,13 @@ async function build(ctx: RequestContext, daemon: DaemonContext): Promise<void> 
   }
   const { tags, buildArgs, labels, defaultNetwork, noCacheFilter, quiet } = params;
   const out = new JsonMessageStream(ctx);
+  // A client that goes away (Ctrl-C) cancels the build, as Docker's does: its RUN is killed.
+  const cancel = new AbortController();
+  const onClose = () => {
+    if (!ctx.res.writableFinished)
+      cancel.abort(new BerthError('Unavailable', 'the build was cancelled: the client went away'));
+  };
+  ctx.res.on('close', onClose);
   try {
     await buildImage(
       {
@@ -232,6 +239,7 @@ async function build(ctx: RequestContext, daemon: DaemonContext): Promise<void> 
         noCache: ctx.bool('nocache'),
         noCacheFilter,
         secrets,
+        signal: cancel.signal,
       },
       {
         // -q: nothing but the image ID, as Docker's daemon answers a quiet build.
@@ -249,6 +257,7 @@ async function build(ctx: RequestContext, daemon: DaemonContext): Promise<void> 
     const code = err instanceof BuildError ? err.exitCode : undefined;
     out.write({ errorDetail: { ...(code ? { code } : {}), message } as { message: string }, error: message });
   } finally {
+    ctx.res.off('close', onClose);
     secrets?.wipe();
     const { rm } = await import('node:fs/promises');
     await rm(contextDir, { recursive: true, force: true }).catch(() => {});

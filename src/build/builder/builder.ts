@@ -79,6 +79,8 @@ export interface BuildOptions {
   parallelStages?: number;
   /** `--secret`s, for RUN --mount=type=secret (build-secrets.ts). */
   secrets?: BuildSecrets;
+  /** Cancels the build: no step starts after it aborts, and a running RUN is killed. */
+  signal?: AbortSignal;
 }
 
 export interface BuildOutput {
@@ -159,7 +161,7 @@ export async function buildImage(
     if (!t) throw invalidArgument(`failed to reach build target ${opts.target} in Dockerfile`);
     target = t;
   }
-  const refsOf = (s: Stage) => stageRefs(s, fromImage, staticFromResolver(globals, buildArgs));
+  const refsOf = (s: Stage) => stageRefs(s, fromImage, staticFromResolver(globals, buildArgs), parsed.stages);
   const stages = neededStages(parsed.stages, target, fromImage, refsOf);
   const dependsOn = stageDependencies(parsed.stages, refsOf);
   const total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
@@ -207,18 +209,18 @@ export async function buildImage(
     const after = (dependsOn.get(stage.index) ?? []).map((d) => stages.findIndex((n) => n.index === d));
     return {
       after: after.filter((i) => i >= 0),
-      run: (write) =>
+      run: (write, signal) =>
         buildStage(
           stageDeps,
           stage,
-          { ...stepCtx, out: { stream: write }, cache: { ...stepCtx.cache, lookups } },
+          { ...stepCtx, out: { stream: write }, cache: { ...stepCtx.cache, lookups }, signal },
           firstStep,
           total,
         ),
     };
   });
   try {
-    await runStageJobs(jobs, (text) => out.stream(text), opts.parallelStages);
+    await runStageJobs(jobs, (text) => out.stream(text), opts.parallelStages, opts.signal);
     const final = built.get(target.index) as StageState;
     if (opts.labels && Object.keys(opts.labels).length) {
       const c = { ...(final.config.config ?? {}) };
@@ -254,6 +256,7 @@ async function buildStage(
 ): Promise<void> {
   const { out } = ctx;
   let step = firstStep;
+  ctx.signal?.throwIfAborted();
   out.stream(`Step ${step++}/${total} : ${stage.from.original}\n`);
   const from = expandInstruction(stage.from, ctx.globals);
   checkBuildPlatform(from.platform, `FROM --platform=${from.platform}`);
@@ -266,12 +269,14 @@ async function buildStage(
     out.stream(`# Executing ${triggers.length} build trigger${triggers.length === 1 ? '' : 's'}\n`);
     state.config = { ...state.config, config: { ...state.config.config, OnBuild: undefined } };
     for (const t of triggers) {
+      ctx.signal?.throwIfAborted();
       const [instr] = parseDockerfile(`FROM scratch\n${t}\n`, { file: 'ONBUILD' }).stages[0].instructions;
       await atLine(stage.from.location, () => runStep(deps, state, instr, ctx));
     }
   }
   if (state.config.config?.OnBuild === undefined && state.config.config) delete state.config.config.OnBuild;
   for (const instr of stage.instructions) {
+    ctx.signal?.throwIfAborted();
     out.stream(`Step ${step++}/${total} : ${instr.original}\n`);
     await atLine(instr.location, () => runStep(deps, state, instr, ctx));
     out.stream(` ---> ${short(configId(state.config))}\n`);
@@ -375,6 +380,8 @@ interface StepContext {
   secrets?: BuildSecrets;
   /** SOURCE_DATE_EPOCH: the time every step records. */
   epoch?: number;
+  /** The stage's cancellation (stage-scheduler.ts). */
+  signal?: AbortSignal;
 }
 
 function addHistory(s: StageState, createdBy: string, empty: boolean, epoch: number | undefined): void {
@@ -504,6 +511,8 @@ async function runCommand(
           config: s.config.config ?? {},
           buildEnv,
           mounts: mounts.specs,
+          secretEnv: mounts.env,
+          signal: ctx.signal,
           output: (chunk) => ctx.out.stream(chunk.toString('utf8')),
           onStart: (id) => {
             containerId = id;

@@ -16,8 +16,10 @@
 //   of the cache to mount. `ro` mounts it read-only.
 // - tmpfs: an empty tmpfs, `size` bytes at most.
 // - secret: a secret of the build (build-secrets.ts) as a read-only file at
-//   `target` (default /run/secrets/<id>) with `mode` (0400), `uid`, `gid` (0). A
-//   missing secret fails the step when `required`, else the mount is left out.
+//   `target` (default /run/secrets/<id>) with `mode` (0400), `uid`, `gid` (0);
+//   with `env=NAME`, its value is also the RUN's variable NAME, and then only a
+//   `target` given makes a file. A missing secret fails the step when
+//   `required`, else the mount (and the variable) is left out.
 // - ssh: refused; berth forwards no SSH agent.
 //
 // Relative targets are relative to the working directory, as in BuildKit. The
@@ -63,7 +65,7 @@ export interface RunMountSources {
 /** One checked mount of a RUN. */
 export interface PlannedMount {
   mount: RunMount;
-  /** In the container: absolute and clean. */
+  /** In the container: absolute and clean; '' for a secret that is only a variable. */
   target: string;
   /** bind and cache with `from=`: the snapshot it reads (undefined: no layers). */
   from?: { name: string; chainId?: Digest };
@@ -80,6 +82,8 @@ export interface RunMountPlan {
 /** The mounts of the step's container, with what holds them until the step is done. */
 export interface RunMounts {
   specs: MountSpec[];
+  /** NAME=value of the secrets mounted as variables: for the process only, never the image. */
+  env: string[];
   release(): Promise<void>;
 }
 
@@ -130,7 +134,13 @@ export async function planRunMounts(
         '--mount=type=ssh is not supported: berth forwards no SSH agent into builds (use --mount=type=secret for a key)',
       );
     const id = m.type === 'secret' ? secretIdOf(m) : undefined;
-    const written = m.target || (m.type === 'secret' ? `/run/secrets/${posix.basename(id ?? '')}` : '');
+    const written =
+      m.target || (m.type === 'secret' && !m.env ? `/run/secrets/${posix.basename(id ?? '')}` : '');
+    if (!written) {
+      mounts.push({ mount: m, target: '', ...(id ? { id } : {}) });
+      inputs.push(null);
+      continue;
+    }
     const target = posix.resolve('/', workdir || '/', written);
     if (target === '/') throw runError(instr, `--mount=type=${m.type}: cannot mount on /`);
     if (targets.has(target)) throw runError(instr, `--mount: ${target} is the target of two mounts`);
@@ -182,8 +192,21 @@ export async function mountRunMounts(
     for (const u of undo.splice(0).reverse()) await u().catch(() => {});
   };
   const specs: MountSpec[] = [];
+  const env: string[] = [];
   try {
     for (const p of plan.mounts) {
+      if (p.mount.type === 'secret') {
+        const value = secretValue(instr, p, src);
+        if (value && p.mount.env) {
+          if (value.includes(0))
+            throw runError(
+              instr,
+              `secret ${p.id} holds a NUL byte: it cannot be the variable ${p.mount.env}`,
+            );
+          env.push(`${p.mount.env}=${value.toString('utf8')}`);
+        }
+        if (!value || !p.target) continue;
+      }
       const spec = await mountOne(instr, p, src, undo);
       if (spec) specs.push(spec);
     }
@@ -191,7 +214,15 @@ export async function mountRunMounts(
     await release();
     throw withLine(instr, err);
   }
-  return { specs, release };
+  return { specs, env, release };
+}
+
+/** The secret a mount names; undefined when it was not given and is not required. */
+function secretValue(instr: RunInstruction, p: PlannedMount, src: RunMountSources): Buffer | undefined {
+  const value = src.secrets?.get(p.id ?? '');
+  if (!value && p.mount.required)
+    throw runError(instr, `secret ${p.id} not found: give it with --secret id=${p.id},src=…`);
+  return value;
 }
 
 async function mountOne(
@@ -212,12 +243,8 @@ async function mountOne(
     case 'tmpfs':
       return { Type: 'tmpfs', Target: p.target, ...(m.size ? { TmpfsOptions: { SizeBytes: m.size } } : {}) };
     case 'secret': {
-      const value = src.secrets?.get(p.id ?? '');
-      if (!value) {
-        if (m.required)
-          throw runError(instr, `secret ${p.id} not found: give it with --secret id=${p.id},src=…`);
-        return undefined;
-      }
+      const value = secretValue(instr, p, src);
+      if (!value) return undefined;
       const file = await writeSecretFile(src.secretsDir ?? join(src.scratch, 'secrets'), value, {
         mode: m.mode ?? DEFAULT_SECRET_MODE,
         uid: m.uid ?? 0,

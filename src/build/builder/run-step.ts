@@ -12,6 +12,7 @@
 // the mountpoints made for its mounts (recorded in `step.mountpoints`).
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerCreateRequest, MountSpec } from '../../engine/container-config.ts';
@@ -64,6 +65,10 @@ export interface RunCommand {
   onStart?: (id: string) => void;
   /** The container's --mount mounts (run-mounts.ts). */
   mounts?: MountSpec[];
+  /** Secrets as variables (NAME=value), last: they win over the config and the build args. */
+  secretEnv?: string[];
+  /** Kills the container when it aborts; the step then fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** Run the command in `step`'s rootfs; resolves with its exit code. */
@@ -82,10 +87,7 @@ export async function runInRootfs(env: RunEnvironment, step: StepRootfs, cmd: Ru
       Image: 'build',
       Cmd: cmd.argv,
       Entrypoint: [''],
-      Env: [
-        ...(cmd.config.Env ?? []).filter((e) => !cmd.buildEnv.some((b) => sameName(b, e))),
-        ...cmd.buildEnv,
-      ],
+      Env: withOverrides(cmd.config.Env ?? [], cmd.buildEnv, cmd.secretEnv ?? []),
       User: cmd.config.User ?? '',
       WorkingDir: cmd.config.WorkingDir ?? '',
       HostConfig: {
@@ -134,16 +136,36 @@ async function runContainer(
     if (!handle) throw new BerthError('Internal', `the build container ${id.slice(0, 12)} has no monitor`);
     const drained = Promise.all([drain(handle.stdout, cmd.output), drain(handle.stderr, cmd.output)]);
     cmd.onStart?.(id);
+    cmd.signal?.throwIfAborted();
     await rt.start(id);
-    const status = await handle.wait();
-    await drained;
-    return status.exitCode;
+    const kill = () => void rt.kill(id, constants.signals.SIGKILL).catch(() => {});
+    // Cancelled while it was starting: a listener added now would never be called.
+    if (cmd.signal?.aborted) kill();
+    else cmd.signal?.addEventListener('abort', kill, { once: true });
+    try {
+      const status = await handle.wait();
+      await drained;
+      cmd.signal?.throwIfAborted();
+      return status.exitCode;
+    } finally {
+      cmd.signal?.removeEventListener('abort', kill);
+    }
   } finally {
     await rt.delete(id, { force: true }).catch(() => {});
   }
 }
 
-const sameName = (a: string, b: string) => a.split('=', 1)[0] === b.split('=', 1)[0];
+const nameOf = (e: string) => e.split('=', 1)[0];
+
+/** `base` NAME=value entries, each later list replacing the names it sets. */
+function withOverrides(base: readonly string[], ...later: (readonly string[])[]): string[] {
+  let out = [...base];
+  for (const list of later) {
+    const names = new Set(list.map(nameOf));
+    out = [...out.filter((e) => !names.has(nameOf(e))), ...list];
+  }
+  return out;
+}
 
 function drain(stream: Readable | null, out: (chunk: Buffer) => void): Promise<void> {
   if (!stream) return Promise.resolve();

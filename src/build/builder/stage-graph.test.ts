@@ -62,4 +62,23 @@ describe('stage graph', () => {
     );
     assert.deepEqual(deps.get(2), [0, 1]);
   });
+
+  it("a stage FROM an earlier one depends on what that one's ONBUILD triggers name", () => {
+    const q = parseDockerfile(
+      [
+        'FROM busybox AS assets',
+        'FROM busybox AS tools',
+        'FROM busybox AS template',
+        'ONBUILD COPY --from=assets /a /a',
+        'ONBUILD RUN --mount=type=bind,from=tools,target=/t true',
+        'FROM template',
+        '',
+      ].join('\n'),
+    );
+    const deps = stageDependencies(q.stages, (s) => stageRefs(s, (x) => x.from.image, undefined, q.stages));
+    assert.deepEqual(deps.get(3), [0, 1, 2]);
+    assert.deepEqual(deps.get(2), [], 'the stage declaring the triggers does not run them');
+    const without = stageDependencies(q.stages, (s) => stageRefs(s, (x) => x.from.image));
+    assert.deepEqual(without.get(3), [2], 'without the stages, only FROM');
+  });
 });

@@ -1,6 +1,6 @@
 // Stages as a graph: a stage depends on the earlier stages it names in its
 // FROM, in COPY --from and in RUN --mount from= (a name or an index; a name
-// that is not a stage is an image). The target needs itself and, recursively,
+// that is not a stage is an image), its own or its base stage's ONBUILD's. The target needs itself and, recursively,
 // what it depends on; nothing else is built.
 //
 // A `--from` with variables is resolved with what is known before the build
@@ -36,14 +36,23 @@ export function staticFromResolver(
   };
 }
 
-/** The references of a stage, `--from` words as written (or as resolved by `resolve`). */
+/**
+ * The references of a stage, `--from` words as written (or as resolved by
+ * `resolve`). Given the Dockerfile's `stages`, a stage built FROM an earlier one
+ * also has the references of that stage's ONBUILD triggers, which run in it.
+ * (The triggers of an image are known only once it is pulled: a stage they name
+ * is not waited for, and the step says it was not built first.)
+ */
 export function stageRefs(
   s: Stage,
   fromOf: (s: Stage) => string,
   resolve: (ref: string, s: Stage) => string = (ref) => ref,
+  stages: readonly Stage[] = [],
 ): string[] {
   const refs = [fromOf(s)];
-  for (const instr of s.instructions) {
+  const base = findStage(stages.slice(0, s.index), fromOf(s));
+  const triggers = (base?.instructions ?? []).flatMap((i) => (i.kind === 'ONBUILD' ? [i.trigger] : []));
+  for (const instr of [...triggers, ...s.instructions]) {
     if (instr.kind === 'COPY' && instr.from) refs.push(resolve(instr.from, s));
     if (instr.kind === 'RUN') {
       for (const m of instr.mounts) if (m.from) refs.push(resolve(m.from, s));

@@ -98,6 +98,73 @@ describe('stage scheduler', () => {
     assert.equal(text, 'a done\nb fails\n');
   });
 
+  it('a failure cancels the running stages; the build fails with the cause, not the cancellation', async () => {
+    const seen: string[] = [];
+    const jobs: StageJob[] = [
+      {
+        after: [],
+        // Runs until cancelled, as a long RUN does until its container is killed.
+        run: (write, signal) =>
+          new Promise<void>((_resolve, reject) => {
+            write('a started\n');
+            signal.addEventListener('abort', () => {
+              seen.push(`a cancelled: ${(signal.reason as Error).message}`);
+              reject(new Error('a was killed'));
+            });
+          }),
+      },
+      {
+        after: [],
+        async run() {
+          await new Promise((r) => setImmediate(r));
+          throw new Error('b broke');
+        },
+      },
+    ];
+    let text = '';
+    await assert.rejects(
+      runStageJobs(
+        jobs,
+        (t) => {
+          text += t;
+        },
+        2,
+      ),
+      /^Error: b broke$/,
+    );
+    assert.deepEqual(seen, ['a cancelled: cancelled: the build stopped']);
+    assert.equal(text, 'a started\n');
+  });
+
+  it("the caller's signal cancels every stage and starts none", async () => {
+    const caller = new AbortController();
+    const started: string[] = [];
+    const jobs: StageJob[] = [
+      {
+        after: [],
+        run: (_write, signal) =>
+          new Promise<void>((_resolve, reject) => {
+            started.push('a');
+            signal.addEventListener('abort', () => reject(signal.reason));
+            setImmediate(() => caller.abort(new Error('client gone')));
+          }),
+      },
+      { after: [0], run: async () => void started.push('b') },
+    ];
+    await assert.rejects(
+      runStageJobs(jobs, () => {}, 2, caller.signal),
+      /client gone/,
+    );
+    assert.deepEqual(started, ['a']);
+    const aborted = new AbortController();
+    aborted.abort(new Error('gone before'));
+    await assert.rejects(
+      runStageJobs(jobs, () => {}, 2, aborted.signal),
+      /gone before/,
+    );
+    assert.deepEqual(started, ['a'], 'an aborted signal starts nothing');
+  });
+
   it('ordered output: the earliest unfinished writer is live, the rest are held', () => {
     let text = '';
     const out = new OrderedOutput(3, (t) => {

@@ -12,9 +12,11 @@
 // long RUN of a stage that is not first shows its output only when the stages
 // before it are done.
 //
-// When a stage fails, no more stages start; the running ones finish (a RUN
-// cannot be stopped half way), everything held is printed in order, and the
-// build fails with the error of the earliest failed stage.
+// When a stage fails, no more stages start and the running ones are cancelled
+// through their signal (a RUN's container is killed); once they have stopped,
+// everything held is printed in order and the build fails with the error that
+// came first: the cause, not the cancellations it led to. The caller's signal
+// (the client went away) cancels every stage the same way.
 
 /** At most this many stages are built at once (the step work is disk and CPU bound). */
 export const DEFAULT_PARALLEL_STAGES = 2;
@@ -22,8 +24,15 @@ export const DEFAULT_PARALLEL_STAGES = 2;
 export interface StageJob {
   /** The stages (positions in the job list) that must be built first. */
   after: readonly number[];
-  /** Build the stage, writing its progress to `write`. */
-  run(write: (text: string) => void): Promise<void>;
+  /** Build the stage, writing its progress to `write`; stop early once `signal` aborts. */
+  run(write: (text: string) => void, signal: AbortSignal): Promise<void>;
+}
+
+/** Why a stage stopped early: another stage failed, or the build was cancelled. */
+export class StageCancelled extends Error {
+  constructor(cause: unknown) {
+    super('cancelled: the build stopped', { cause });
+  }
 }
 
 /** Run the jobs in dependency order, up to `limit` at once, their output in job order. */
@@ -31,20 +40,31 @@ export function runStageJobs(
   jobs: readonly StageJob[],
   sink: (text: string) => void,
   limit = DEFAULT_PARALLEL_STAGES,
+  signal?: AbortSignal,
 ): Promise<void> {
   const output = new OrderedOutput(jobs.length, sink);
   const state: ('waiting' | 'running' | 'done' | 'failed')[] = jobs.map(() => 'waiting');
-  const errors = new Map<number, unknown>();
+  const cancel = new AbortController();
+  let firstError: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    firstError ??= { error };
+    if (!cancel.signal.aborted) cancel.abort(new StageCancelled(error));
+  };
+  const onAbort = () => fail(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
   let running = 0;
   return new Promise<void>((resolve, reject) => {
     const next = () => {
-      if (errors.size) {
+      if (firstError) {
         if (running) return;
+        signal?.removeEventListener('abort', onAbort);
         output.flushAll();
-        reject(errors.get(Math.min(...errors.keys())));
+        reject(firstError.error);
         return;
       }
       if (state.every((s) => s === 'done')) {
+        signal?.removeEventListener('abort', onAbort);
         resolve();
         return;
       }
@@ -54,7 +74,7 @@ export function runStageJobs(
         state[i] = 'running';
         running++;
         Promise.resolve()
-          .then(() => job.run(output.writer(i)))
+          .then(() => job.run(output.writer(i), cancel.signal))
           .then(
             () => {
               state[i] = 'done';
@@ -62,7 +82,7 @@ export function runStageJobs(
             },
             (err: unknown) => {
               state[i] = 'failed';
-              errors.set(i, err);
+              fail(err);
             },
           )
           .finally(() => {

@@ -124,6 +124,26 @@ describe('cache mounts', () => {
     await l.release();
   });
 
+  it('lists each cache with its key, bytes, last use and whether a RUN holds it', async () => {
+    mounts = new CacheMounts(join(dir, 'l'));
+    assert.deepEqual(await new CacheMounts(join(dir, 'nothing')).list(), []);
+    const held = await mounts.acquire(req('held'));
+    const free = await mounts.acquire(req('free'));
+    writeFileSync(join(free.path, 'data'), 'x'.repeat(300));
+    await free.release();
+    utimesSync(join(dir, 'l', cacheMountId('free'), 'id'), new Date(7000), new Date(7000));
+    const listed = await mounts.list();
+    const byKey = new Map(listed.map((m) => [m.key, m]));
+    assert.deepEqual([...byKey.keys()].sort(), ['free', 'held']);
+    assert.equal(byKey.get('free')?.id, cacheMountId('free'));
+    assert.equal(byKey.get('free')?.inUse, false);
+    assert.equal(byKey.get('held')?.inUse, true);
+    assert.ok((byKey.get('free')?.bytes ?? 0) >= 300);
+    assert.equal(byKey.get('free')?.lastUsed, 7000);
+    await held.release();
+    assert.equal((await mounts.list()).find((m) => m.key === 'held')?.inUse, false);
+  });
+
   it('prune removes caches nobody uses, picks by id prefix and last use, and reports their bytes', async () => {
     mounts = new CacheMounts(join(dir, 'f'));
     const busy = await mounts.acquire(req('busy'));

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ImageStore } from '../../image/image-store.ts';
 import type { ImageConfig } from '../../oci/descriptor.ts';
 import { type Digest, digestOf } from '../../oci/digest.ts';
 import { type Db, openDatabase } from '../../util/sqlite.ts';
 import { BuildCache, cacheRecordId } from './build-cache.ts';
+import { CacheMounts, cacheMountId } from './cache-mounts.ts';
 import { pruneBuildCache } from './prune.ts';
 
 const config = (step: string): ImageConfig => ({
@@ -103,5 +107,33 @@ describe('build cache pruning', () => {
     assert.ok(!report.CachesDeleted.includes(cacheRecordId(a)));
     assert.ok(report.CachesDeleted.includes(cacheRecordId(b)));
     assert.equal(cache.get(a)?.usageCount, 1);
+  });
+
+  it('--keep-storage weighs cache mounts with the records, least recently used first', async () => {
+    const [a, b, c, d] = fill();
+    const dir = mkdtempSync(join(tmpdir(), 'berth-prune-mounts-'));
+    try {
+      const mounts = new CacheMounts(dir);
+      // A cache mount of 150 bytes last used at 1500: between a (1000) and b (2000).
+      const lease = await mounts.acquire({ key: 'm', sharing: 'shared', mode: 0o755, uid: 0, gid: 0 });
+      writeFileSync(join(lease.path, 'data'), 'x'.repeat(150));
+      await lease.release();
+      utimesSync(join(dir, cacheMountId('m'), 'id'), new Date(1500), new Date(1500));
+      // 400 bytes of records + 150 of the mount; keeping 250 takes a, the mount and b.
+      const report = await pruneBuildCache(cache, emptyStore(), {
+        all: true,
+        keepBytes: 250,
+        cacheMounts: mounts,
+      });
+      assert.deepEqual(report.CachesDeleted, [cacheRecordId(a), cacheRecordId(b), cacheMountId('m')]);
+      assert.equal(report.SpaceReclaimed, 200 + 150 + 2, 'the records, the data and the id file ("m\\n")');
+      assert.deepEqual(
+        cache.list().map((r) => r.key),
+        [c, d],
+      );
+      assert.deepEqual(readdirSync(dir), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

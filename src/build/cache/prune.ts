@@ -17,14 +17,14 @@
 //
 // Cache mounts (cache-mounts.ts) go too, with or without `all` (no image is built
 // through them, so they are always dangling), except those a build is using: `ids`
-// and `until` pick them as they pick records; with `keepBytes` they stay (what
-// they hold is not measured against the records' sizes). Their IDs are listed
-// after the records', their bytes added to SpaceReclaimed.
+// and `until` pick them as they pick records, and `keepBytes` weighs their bytes
+// with the records' (least recently used first, of either kind). Their IDs are
+// listed after the records', their bytes added to SpaceReclaimed.
 import type { ImageStore } from '../../image/image-store.ts';
 import type { HistoryEntry } from '../../oci/descriptor.ts';
 import { digestOf } from '../../oci/digest.ts';
 import { type BuildCache, type CacheRecord, cacheRecordId } from './build-cache.ts';
-import type { CacheMounts } from './cache-mounts.ts';
+import type { CacheMounts, CacheMountUsage } from './cache-mounts.ts';
 import { canonicalJson } from './step-key.ts';
 
 export interface BuildCachePruneOptions {
@@ -50,55 +50,79 @@ export async function pruneBuildCache(
   store: ImageStore,
   opts: BuildCachePruneOptions = {},
 ): Promise<BuildCachePruneReport> {
-  const report = await pruneRecords(cache, store, opts);
-  if (!opts.cacheMounts || opts.keepBytes) return report;
-  const mounts = await opts.cacheMounts.prune({ until: opts.until, ids: opts.ids });
-  return {
-    CachesDeleted: [...report.CachesDeleted, ...mounts.removed],
-    SpaceReclaimed: report.SpaceReclaimed + mounts.bytes,
-  };
-}
-
-async function pruneRecords(
-  cache: BuildCache,
-  store: ImageStore,
-  opts: BuildCachePruneOptions,
-): Promise<BuildCachePruneReport> {
   const records = cache.list();
+  const mounts = (await opts.cacheMounts?.list()) ?? [];
   const inImages = opts.all ? new Set<string>() : await imageHistoryPrefixes(store);
-  let candidates = records.filter(
-    (r) =>
-      (opts.all || !inImages.has(historyKey(r.config.history ?? []))) &&
-      (opts.until === undefined || r.lastUsed <= opts.until) &&
-      (!opts.ids?.length ||
-        opts.ids.some((id) => cacheRecordId(r.key).startsWith(id.replace(/^sha256:/, '')))),
-  );
+  const picked = (id: string, lastUsed: number) =>
+    (opts.until === undefined || lastUsed <= opts.until) &&
+    (!opts.ids?.length || opts.ids.some((p) => id.startsWith(p.replace(/^sha256:/, ''))));
+  let candidates: Candidate[] = [
+    ...records
+      .filter(
+        (r) =>
+          (opts.all || !inImages.has(historyKey(r.config.history ?? []))) &&
+          picked(cacheRecordId(r.key), r.lastUsed),
+      )
+      .map((r): Candidate => ({ record: r, lastUsed: r.lastUsed, size: r.size })),
+    ...mounts
+      .filter((m) => !m.inUse && picked(m.id, m.lastUsed))
+      .map((m): Candidate => ({ mount: m, lastUsed: m.lastUsed, size: m.bytes })),
+  ];
   if (opts.keepBytes) {
-    let total = records.reduce((n, r) => n + r.size, 0);
-    const chosen: CacheRecord[] = [];
-    for (const r of candidates) {
+    let total = records.reduce((n, r) => n + r.size, 0) + mounts.reduce((n, m) => n + m.bytes, 0);
+    const chosen: Candidate[] = [];
+    for (const c of candidates.sort((a, b) => a.lastUsed - b.lastUsed)) {
       if (total <= opts.keepBytes) break;
-      chosen.push(r);
-      total -= r.size;
+      chosen.push(c);
+      total -= c.size;
     }
     candidates = chosen;
   }
-  if (!candidates.length) return { CachesDeleted: [], SpaceReclaimed: 0 };
+  const report = await removeRecords(
+    cache,
+    store,
+    records,
+    candidates.flatMap((c) => (c.record ? [c.record] : [])),
+  );
+  const chosenMounts = candidates.flatMap((c) => (c.mount ? [c.mount.id] : []));
+  if (!opts.cacheMounts || !chosenMounts.length) return report;
+  const removed = await opts.cacheMounts.prune({ ids: chosenMounts });
+  return {
+    CachesDeleted: [...report.CachesDeleted, ...removed.removed],
+    SpaceReclaimed: report.SpaceReclaimed + removed.bytes,
+  };
+}
 
-  const removed = new Set(candidates.map((r) => r.key));
+/** A record or a cache mount that may go. */
+interface Candidate {
+  record?: CacheRecord;
+  mount?: CacheMountUsage;
+  lastUsed: number;
+  size: number;
+}
+
+/** Remove `chosen` of `records`, then collect what only they held. */
+async function removeRecords(
+  cache: BuildCache,
+  store: ImageStore,
+  records: readonly CacheRecord[],
+  chosen: readonly CacheRecord[],
+): Promise<BuildCachePruneReport> {
+  if (!chosen.length) return { CachesDeleted: [], SpaceReclaimed: 0 };
+  const removed = new Set(chosen.map((r) => r.key));
   const stillUsed = new Set<string>();
   for (const r of records) if (!removed.has(r.key) && r.layer) stillUsed.add(r.layer.chainId);
   for (const image of store.list()) for (const c of await store.chainOf(image)) stillUsed.add(c);
   let reclaimed = 0;
   const counted = new Set<string>();
-  for (const r of candidates) {
+  for (const r of chosen) {
     if (!r.layer || stillUsed.has(r.layer.chainId) || counted.has(r.layer.chainId)) continue;
     counted.add(r.layer.chainId);
     reclaimed += r.size;
   }
   cache.remove([...removed]);
   await store.collectGarbage();
-  return { CachesDeleted: candidates.map((r) => cacheRecordId(r.key)), SpaceReclaimed: reclaimed };
+  return { CachesDeleted: chosen.map((r) => cacheRecordId(r.key)), SpaceReclaimed: reclaimed };
 }
 
 /** A history as a key: the fields of each entry that carry meaning, however a config spelled them. */

@@ -43,6 +43,12 @@ describe('parseMount', () => {
       required: true,
       readOnly: true,
     });
+    assert.deepEqual(parseMount('type=secret,id=aws,env=AWS_KEY'), {
+      type: 'secret',
+      id: 'aws',
+      env: 'AWS_KEY',
+      readOnly: true,
+    });
     assert.deepEqual(parseMount('type=ssh'), { type: 'ssh', readOnly: true });
     assert.deepEqual(parseMount('"type=bind","target=/a,b"'), {
       type: 'bind',
@@ -66,6 +72,8 @@ describe('parseMount', () => {
       ['type=secret', /one of source, target required/],
       ['type=secret,id=a,source=b', /both source and id can't be set/],
       ['type=secret,id=a,from=x', /secret mount should not have a from/],
+      ['type=cache,target=/x,env=A', /unexpected key 'env' for mount type 'cache'/],
+      ['type=secret,id=a,env=1A', /invalid value for env: "1A" is not a variable name/],
       ['type=bind,target=/x,sharing=shared', /invalid cache sharing set for bind mount/],
       ['type=cache', /mount target is required/],
       ['from=$STAGE,target=/x', /'from' doesn't support variable expansion/],

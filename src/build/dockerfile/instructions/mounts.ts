@@ -29,6 +29,7 @@ const KEYS = [
   'uid',
   'gid',
   'size',
+  'env',
 ];
 
 function parseBoolValue(key: string, value: string): boolean {
@@ -134,6 +135,12 @@ function applyField(m: RunMount, key: string, field: string, value: string, defe
       return;
     case 'id':
       m.id = value;
+      return;
+    case 'env':
+      if (m.type !== 'secret') throw new Error(`unexpected key '${key}' for mount type '${m.type}'`);
+      if (!deferred && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value))
+        throw new Error(`invalid value for ${key}: ${JSON.stringify(value)} is not a variable name`);
+      m.env = value;
       return;
     case 'sharing': {
       if (deferred) return;

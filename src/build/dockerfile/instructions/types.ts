@@ -94,6 +94,8 @@ export interface RunMount {
   gid?: number;
   /** tmpfs size limit in bytes. */
   size?: number;
+  /** secret: also (or, without a target, only) put its value in this environment variable. */
+  env?: string;
 }
 
 export type NetworkMode = 'default' | 'none' | 'host';
