@@ -1,13 +1,11 @@
 // `berth registry serve` runs the registry server (OCI distribution API) until SIGTERM or
 // SIGINT; `berth registry gc` collects its unused blobs, offline. Both read the same
-// config file (src/registry/config.ts), with --addr and --root over it.
+// config file (src/registry/config.ts), with --addr and --root over it. The registry's
+// code is loaded only when one of them runs (a chunk of its own in the bundle).
 
-import { loadConfig } from '../../registry/config.ts';
-import { collectGarbage } from '../../registry/gc.ts';
-import { openRegistry } from '../../registry/open.ts';
-import { FsRegistryStorage } from '../../registry/storage/fs-driver.ts';
 import { asBerthError, EXIT_BERTH_FAILED } from '../../util/errors.ts';
 import { defineCommand } from '../command.ts';
+import { catchStopSignals } from '../stop-signals.ts';
 
 const ROOT_OPTION = {
   type: 'string',
@@ -37,23 +35,14 @@ export const registryServeCommand = defineCommand({
   },
   async run(ctx) {
     const log = (line: string) => ctx.stderr.write(`${line}\n`);
-    // Caught from the start: a signal during startup stops the server once it is up, and a
-    // second one means: exit now.
-    let onSignal: (signal: NodeJS.Signals) => void = () => {};
-    const signalled = new Promise<NodeJS.Signals>((resolve) => {
-      let received = false;
-      onSignal = (signal) => {
-        if (received) {
-          log(`berth registry: ${signal} again: exiting without waiting for requests in flight`);
-          process.exit(EXIT_BERTH_FAILED);
-        }
-        received = true;
-        resolve(signal);
-      };
-    });
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    const signals = catchStopSignals((signal) =>
+      log(`berth registry: ${signal} again: exiting without waiting for requests in flight`),
+    );
     try {
+      const [{ loadConfig }, { openRegistry }] = await Promise.all([
+        import('../../registry/config.ts'),
+        import('../../registry/open.ts'),
+      ]);
       const config = await loadConfig({
         file: ctx.options.config,
         addr: ctx.options.addr,
@@ -64,7 +53,7 @@ export const registryServeCommand = defineCommand({
       log(
         `berth registry: serving ${config.rootDirectory} on ${server.url}${config.auth ? ' (auth required)' : ''}`,
       );
-      const signal = await signalled;
+      const signal = await signals.signalled;
       log(
         `berth registry: ${signal}: stopping; waiting up to ${config.shutdownTimeoutMs / 1000}s for ${server.activeRequests} request(s) in flight`,
       );
@@ -75,8 +64,7 @@ export const registryServeCommand = defineCommand({
       log(`berth registry: ${asBerthError(err).message}`);
       return EXIT_BERTH_FAILED;
     } finally {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      signals.dispose();
     }
   },
 });
@@ -94,6 +82,11 @@ export const registryGcCommand = defineCommand({
   },
   async run(ctx) {
     try {
+      const [{ loadConfig }, { collectGarbage }, { FsRegistryStorage }] = await Promise.all([
+        import('../../registry/config.ts'),
+        import('../../registry/gc.ts'),
+        import('../../registry/storage/fs-driver.ts'),
+      ]);
       const config = await loadConfig({ file: ctx.options.config, root: ctx.options.root });
       const dryRun = ctx.options['dry-run'] ?? false;
       const storage = new FsRegistryStorage(config.rootDirectory);

@@ -1,10 +1,15 @@
 // Where the native core's binary is: $BERTH_NATIVE, or native/build/ of the
-// source tree (from src/runtime/launch/ or from a bundle in dist/).
+// source tree (from src/runtime/launch/, from a bundle in dist/, or from one of
+// the bundle's chunks in dist/chunks/).
 import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BerthError } from '../../util/errors.ts';
 
-const CANDIDATES = ['../../../native/build/berth-native', '../native/build/berth-native'];
+const CANDIDATES = [
+  '../../../native/build/berth-native',
+  '../native/build/berth-native',
+  '../../native/build/berth-native',
+];
 
 export function nativeBinaryPath(): string {
   const fromEnv = process.env.BERTH_NATIVE;
