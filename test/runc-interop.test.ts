@@ -1,13 +1,13 @@
 // berth-runc next to the real tools: the same bundle under Debian's runc and under
 // berth-runc sees the same container; dockerd and podman run containers with it.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { busyboxMissing, makeBusyboxTarball } from './helpers/busybox.ts';
+import { dockerdMissing, type PrivateDockerd, startDockerd } from './helpers/registry-auth-dockerd.ts';
 import {
   BERTH_RUNC,
   dockerDefaultSeccomp,
@@ -80,21 +80,9 @@ describe('berth-runc and runc on the same bundle', { skip: skip ?? runcMissing()
   });
 });
 
-function waitFile(file: string, ms: number): Promise<boolean> {
-  return (async () => {
-    for (let i = 0; i < ms / 50; i++) {
-      if (existsSync(file)) return true;
-      await sleep(50);
-    }
-    return false;
-  })();
-}
-
-const dockerMissing = spawnSync('which', ['dockerd']).status === 0 ? undefined : 'dockerd not installed';
-
-describe('docker run --runtime berth', { skip: skip ?? dockerMissing }, () => {
+describe('docker run --runtime berth', { skip: skip ?? dockerdMissing() }, () => {
   let dir: string;
-  let daemon: ChildProcess | undefined;
+  let dockerd: PrivateDockerd | undefined;
   let sock: string;
   const docker = (args: string[], input?: string) =>
     spawnSync('docker', ['-H', `unix://${sock}`, ...args], { encoding: 'utf8', input, timeout: 120_000 });
@@ -102,38 +90,17 @@ describe('docker run --runtime berth', { skip: skip ?? dockerMissing }, () => {
   before(async () => {
     ensureRuncBuilt();
     dir = mkdtempSync(join(tmpdir(), 'berth-dockerd-'));
-    sock = join(dir, 'docker.sock');
-    daemon = spawn(
-      'dockerd',
-      [
-        '--add-runtime',
-        `berth=${BERTH_RUNC}`,
-        '--data-root',
-        join(dir, 'data'),
-        '--exec-root',
-        join(dir, 'exec'),
-        '-H',
-        `unix://${sock}`,
-        '--bridge=none',
-        '--iptables=false',
-        '--pidfile',
-        join(dir, 'docker.pid'),
-      ],
-      { stdio: ['ignore', 'ignore', 'ignore'] },
-    );
-    if (!(await waitFile(sock, 60_000))) throw new Error('dockerd did not start');
-    for (let i = 0; i < 100 && docker(['version']).status !== 0; i++) await sleep(100);
-    const tar = makeBusyboxTarball(dir, join(dir, 'busybox.tar'));
-    const imp = spawnSync('docker', ['-H', `unix://${sock}`, 'import', tar, 'busybox:berth'], {
-      encoding: 'utf8',
+    dockerd = await startDockerd(dir, {
+      extraArgs: ['--add-runtime', `berth=${BERTH_RUNC}`],
+      storageDriver: 'overlay2',
     });
+    sock = join(dir, 'docker.sock');
+    const tar = makeBusyboxTarball(dir, join(dir, 'busybox.tar'));
+    const imp = docker(['import', tar, 'busybox:berth']);
     assert.equal(imp.status, 0, imp.stderr);
   });
   after(async () => {
-    if (daemon?.pid) {
-      process.kill(daemon.pid, 'SIGTERM');
-      await new Promise((r) => daemon!.once('exit', r));
-    }
+    await dockerd?.stop();
     spawnSync('umount', ['-R', join(dir, 'data')]);
     spawnSync('umount', ['-R', join(dir, 'exec')]);
     rmSync(dir, { recursive: true, force: true });

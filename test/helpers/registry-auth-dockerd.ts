@@ -27,6 +27,12 @@ export interface PrivateDockerd {
   stop(): Promise<void>;
 }
 
+export interface DockerdOptions {
+  network?: readonly string[];
+  storageDriver?: string;
+  extraArgs?: readonly string[];
+}
+
 /** A dockerd child with its own directories under `dir`, before it answers. */
 export interface SpawnedDockerd {
   readonly child: ChildProcess;
@@ -40,12 +46,9 @@ export interface SpawnedDockerd {
 /**
  * Spawn dockerd with its data root, exec root, pid file, socket and CLI config under
  * `dir`; `network` and `storage` are its network and storage-driver flags (default:
- * no bridge, no iptables, vfs).
+ * no bridge, no iptables, vfs), `extraArgs` any other flags.
  */
-export async function spawnDockerd(
-  dir: string,
-  opts: { network?: readonly string[]; storageDriver?: string } = {},
-): Promise<SpawnedDockerd> {
+export async function spawnDockerd(dir: string, opts: DockerdOptions = {}): Promise<SpawnedDockerd> {
   for (const d of ['data', 'exec', 'cli']) await mkdir(join(dir, d), { recursive: true });
   const socket = join(dir, 'docker.sock');
   const child: ChildProcess = spawn(
@@ -62,6 +65,7 @@ export async function spawnDockerd(
       ...(opts.network ?? ['--bridge=none', '--iptables=false', '--ip6tables=false']),
       `--storage-driver=${opts.storageDriver ?? 'vfs'}`,
       '--log-level=warn',
+      ...(opts.extraArgs ?? []),
     ],
     { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -80,8 +84,8 @@ export async function spawnDockerd(
 }
 
 /** Start dockerd under `dir` and wait until it answers; throws with its log when it cannot. */
-export async function startDockerd(dir: string): Promise<PrivateDockerd> {
-  const { child, socket, log, docker } = await spawnDockerd(dir);
+export async function startDockerd(dir: string, opts: DockerdOptions = {}): Promise<PrivateDockerd> {
+  const { child, socket, log, docker } = await spawnDockerd(dir, opts);
   let gone = false;
   const exited = new Promise<void>((resolve) =>
     child.on('exit', () => {
