@@ -7,6 +7,7 @@
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installBuildCacheRoots } from '../build/cache/index.ts';
+import { isPullIngestRef } from '../distribution/index.ts';
 import type { ImageStore } from '../image/image-store.ts';
 import { openImageStore } from '../image/open.ts';
 import type { StorageDriver } from '../snapshot/snapshotter.ts';
@@ -74,6 +75,14 @@ export function imageService(config: DaemonConfig, log: Logger): ImageService {
         // before the start-up sweep: the build cache's layers are roots too
         installBuildCacheRoots(store, db);
         if (opened.driverNote) log.warn('using the vfs storage driver', { reason: opened.driverNote });
+        // Nothing writes before the daemon listens: an ingest other than a pull's (which the
+        // next pull of its blob resumes) was cut short by a crash and will never finish.
+        const discarded = await store.content.discardIngests(isPullIngestRef);
+        if (discarded.length)
+          log.info('unfinished ingests removed', {
+            count: discarded.length,
+            bytes: discarded.reduce((n, d) => n + d.bytes, 0),
+          });
       } catch (err) {
         db.close();
         db = undefined;

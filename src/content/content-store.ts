@@ -62,6 +62,12 @@ export interface ContentStore {
   readBytes(digest: Digest, maxSize?: number): Promise<Buffer>;
   /** The path of a committed blob, for tools that read the layout directly. */
   pathOf(digest: Digest): string;
+  /**
+   * Remove the unfinished ingests `keep` does not accept (by ref), except those a
+   * live writer holds; what went, with the bytes each held. For the daemon's start:
+   * an ingest no one will resume is a partial blob that would stay on disk forever.
+   */
+  discardIngests(keep: (ref: string) => boolean): Promise<{ ref: string; bytes: number }[]>;
   /** Every committed blob (for garbage collection). */
   list(): AsyncIterable<BlobInfo>;
   /** Remove a blob; only the image store's garbage collection calls this. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -329,6 +329,34 @@ describe('verification', () => {
 });
 
 describe('resumable ingests', () => {
+  test('discardIngests removes abandoned ingests, keeps those asked for and those a live writer holds', async () => {
+    const store = await freshStore();
+    const root = join(store.root, '..');
+    for (const ref of ['pull-sha256:aa', 'import-1', 'load-2']) {
+      const ingest = await store.ingest(ref);
+      await ingest.write(Readable.from([Buffer.alloc(1000, 7)]));
+      await ingest.close();
+    }
+    const held = await store.ingest('commit-3');
+    await held.write('in progress');
+    // A crash between making an ingest's directory and writing its ref leaves a nameless one.
+    const nameless = ingestPaths(join(root, 'ingest'), 'never-named').dir;
+    await mkdir(nameless);
+    const removed = await store.discardIngests((ref) => ref.startsWith('pull-'));
+    assert.deepEqual(removed.map((r) => [r.ref.startsWith('(unnamed') ? 'unnamed' : r.ref, r.bytes]).sort(), [
+      ['import-1', 1000],
+      ['load-2', 1000],
+      ['unnamed', 0],
+    ]);
+    const left = [];
+    for await (const s of store.listIngests()) left.push(s.ref);
+    assert.deepEqual(left.sort(), ['commit-3', 'pull-sha256:aa']);
+    assert.equal((await entries(join(root, 'ingest'))).length, 2, 'the removed directories are gone');
+    // The held one still commits: discarding did not touch it.
+    const info = await held.commit({});
+    assert.equal(info.size, 'in progress'.length);
+  });
+
   test('a closed ingest resumes at its offset and commits the right digest', async () => {
     const store = await freshStore();
     const size = 5 * CHUNK + 123;

@@ -20,7 +20,7 @@ import { MediaType } from '../oci/media-types.ts';
 import { createFileAtomic, removeOrphanTempFiles, writeFileAtomic } from '../util/durable-fs.ts';
 import { BerthError, errnoOf, fromErrno } from '../util/errors.ts';
 import type { BlobInfo, ContentStore, Expected, Ingest, IngestSource } from './content-store.ts';
-import { FsIngest, type IngestStatus, ingestStatusOf } from './fs-ingest.ts';
+import { FsIngest, type IngestStatus, ingestStatusOf, isIngestKey, removeIngestDir } from './fs-ingest.ts';
 import {
   BLOB_ALGORITHMS,
   blobPath,
@@ -304,19 +304,33 @@ export class FsContentStore implements ContentStore {
     return index as Index;
   }
 
-  /** Unfinished ingests (for status and for cleaning up abandoned ones with ingest(ref) + abort()). */
+  /** Unfinished ingests (for status; discardIngests cleans up abandoned ones). */
   async *listIngests(): AsyncGenerator<IngestStatus> {
-    let names: string[];
-    try {
-      names = await readdir(this.ingestDir);
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return;
-      throw fromErrno(err, `listing ${this.ingestDir}`);
-    }
-    for (const name of names) {
-      if (!/^[0-9a-f]{64}$/.test(name)) continue;
+    for (const name of await this.ingestKeys()) {
       const status = await ingestStatusOf(join(this.ingestDir, name), name);
       if (status) yield status;
+    }
+  }
+
+  async discardIngests(keep: (ref: string) => boolean): Promise<{ ref: string; bytes: number }[]> {
+    const removed: { ref: string; bytes: number }[] = [];
+    for (const name of await this.ingestKeys()) {
+      const dir = join(this.ingestDir, name);
+      // No status: a directory a crash left before its ref file was written.
+      const status = await ingestStatusOf(dir, name);
+      if (status && keep(status.ref)) continue;
+      const ref = status?.ref ?? `(unnamed ingest ${name})`;
+      if (await removeIngestDir(dir, `ingest "${ref}"`)) removed.push({ ref, bytes: status?.offset ?? 0 });
+    }
+    return removed;
+  }
+
+  private async ingestKeys(): Promise<string[]> {
+    try {
+      return (await readdir(this.ingestDir)).filter(isIngestKey);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return [];
+      throw fromErrno(err, `listing ${this.ingestDir}`);
     }
   }
 

@@ -26,10 +26,39 @@ const READ_CHUNK = 1 << 20;
 /** The directory name of an ingest: hex sha256 of its ref. */
 export const ingestKey = (ref: string) => createHash('sha256').update(ref).digest('hex');
 
-export const ingestPaths = (ingestDir: string, ref: string) => {
-  const dir = join(ingestDir, ingestKey(ref));
-  return { dir, data: join(dir, 'data'), ref: join(dir, 'ref'), lock: join(dir, 'lock') };
-};
+export const ingestPaths = (ingestDir: string, ref: string) =>
+  ingestDirPaths(join(ingestDir, ingestKey(ref)));
+
+/** The files of the ingest in `dir`. */
+export const ingestDirPaths = (dir: string) => ({
+  dir,
+  data: join(dir, 'data'),
+  ref: join(dir, 'ref'),
+  lock: join(dir, 'lock'),
+});
+
+/** An ingest directory's name (ingestKey): 64 hex digits. */
+export const isIngestKey = (name: string) => /^[0-9a-f]{64}$/.test(name);
+
+/**
+ * Remove the ingest in `dir` unless a live writer holds it (then false). Its lock
+ * is taken first, so a writer starting meanwhile waits, and then makes it afresh.
+ */
+export async function removeIngestDir(dir: string, what: string): Promise<boolean> {
+  const paths = ingestDirPaths(dir);
+  let lock: IngestLock;
+  try {
+    lock = await IngestLock.acquire(paths.lock, what);
+  } catch (err) {
+    if (isBerthError(err, 'Conflict')) return false;
+    throw err;
+  }
+  await unlinkIfPresent(paths.data);
+  await unlinkIfPresent(paths.ref);
+  await lock.release();
+  await rmdir(paths.dir).catch(() => {});
+  return true;
+}
 
 /** Hash bytes [0, size) of an open file. */
 async function hashFile(handle: FileHandle, hash: Hash, size: number): Promise<void> {

@@ -31,6 +31,9 @@ export interface DownloadOptions {
 /** The ingest ref of a pulled blob: the same for every pull, so a later one resumes it. */
 export const pullIngestRef = (digest: string) => `pull-${digest}`;
 
+/** A pull's ingest: the next pull of its blob resumes it, so it outlives a crash. */
+export const isPullIngestRef = (ref: string) => ref.startsWith('pull-');
+
 /** Open the blob's ingest, waiting while another pull holds it; undefined once the blob is there. */
 async function openIngest(
   content: ContentStore,
