@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   BERTH_BIN,
+  berthOn,
   cleanEnv,
   ensureBuilt,
-  runBerth,
   type TempDirs,
   TestDaemon,
   tempDirs,
@@ -33,13 +33,7 @@ describe('cancelling a build', { skip }, () => {
   let dirs: TempDirs;
   let daemon: TestDaemon;
   let work: string;
-  const berth = (args: string[]) =>
-    runBerth(['-H', `unix://${dirs.socket}`, ...args], {}, { timeoutMs: 150_000 });
-  async function ok(...args: string[]): Promise<string> {
-    const r = await berth(args);
-    assert.equal(r.code, 0, `berth ${args.join(' ')} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-    return r.stdout;
-  }
+  const { berth, ok } = berthOn(() => dirs.socket, 150_000);
   const context = (dockerfile: string[]) => makeContext(work, { Dockerfile: `${dockerfile.join('\n')}\n` });
 
   /** What the long RUN of cache `id` left, once it has ended: `started`, `finished` or `absent`. */

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  berthOn,
   cleanEnv,
   findDocker,
   REPO,
   run,
-  runBerth,
   type TempDirs,
   TestDaemon,
   tempDirs,
@@ -27,13 +27,7 @@ describe('berth build', { skip }, () => {
   let dirs: TempDirs;
   let daemon: TestDaemon;
   let work: string;
-  const berth = (args: string[]) =>
-    runBerth(['-H', `unix://${dirs.socket}`, ...args], {}, { timeoutMs: 120_000 });
-  async function ok(...args: string[]): Promise<string> {
-    const r = await berth(args);
-    assert.equal(r.code, 0, `berth ${args.join(' ')} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-    return r.stdout;
-  }
+  const { berth, ok } = berthOn(() => dirs.socket, 120_000);
   const context = (files: Record<string, string>) => makeContext(work, files);
   const inspect = async (ref: string, format: string) =>
     (await ok('image', 'inspect', '--format', format, ref)).trim();

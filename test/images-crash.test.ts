@@ -24,6 +24,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BERTH_BIN,
+  berthOn,
   cleanEnv,
   ensureBuilt,
   run,
@@ -45,13 +46,7 @@ describe('a daemon killed while it writes an image', { skip }, () => {
   let tarball: string;
   let archive: string;
   let daemon: TestDaemon | undefined;
-  const berth = (args: string[]) =>
-    runBerth(['-H', `unix://${dirs.socket}`, ...args], {}, { timeoutMs: 120_000 });
-  async function ok(...args: string[]): Promise<string> {
-    const r = await berth(args);
-    assert.equal(r.code, 0, `berth ${args.join(' ')} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-    return r.stdout;
-  }
+  const { ok } = berthOn(() => dirs.socket, 120_000);
 
   /** Start the daemon and wait for its start-up repairs and collection to finish. */
   async function start(): Promise<TestDaemon> {

@@ -125,6 +125,23 @@ export function runBerth(
   return run(process.execPath, [BERTH_BIN, ...args], { env: cleanEnv(env), ...opts });
 }
 
+/**
+ * `berth` against one daemon (its socket read when called, so it may be set in a
+ * `before`): `berth(args)` gives the result, `ok(...args)` the output of a command
+ * that must succeed (else the test fails with what it printed).
+ */
+export function berthOn(socket: () => string, timeoutMs = 120_000) {
+  const berth = (args: readonly string[]) =>
+    runBerth(['-H', `unix://${socket()}`, ...args], {}, { timeoutMs });
+  const ok = async (...args: string[]): Promise<string> => {
+    const r = await berth(args);
+    if (r.code !== 0)
+      throw new Error(`berth ${args.join(' ')} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  };
+  return { berth, ok };
+}
+
 export interface TempDirs {
   readonly dir: string;
   readonly root: string;
