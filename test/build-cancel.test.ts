@@ -6,7 +6,7 @@
 // was not killed (and that build then takes the whole minute).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,9 +15,11 @@ import {
   berthOn,
   cleanEnv,
   ensureBuilt,
+  pidAlive,
   type TempDirs,
   TestDaemon,
   tempDirs,
+  waitFor,
 } from './helpers/berth.ts';
 import { makeContext } from './helpers/build-context.ts';
 import { busyboxMissing, makeBusyboxTarball } from './helpers/busybox.ts';
@@ -105,5 +107,72 @@ describe('cancelling a build', { skip }, () => {
     if (client.pid) process.kill(client.pid, 'SIGKILL');
     await exited;
     assert.match(await probe('client-probe'), /^(started|absent)$/, 'the RUN did not run to its end');
+  });
+
+  it("a daemon killed mid-build: its next start kills the step's container, unmounts and removes what the build left", async () => {
+    const secret = join(work, 'secret.txt');
+    writeFileSync(secret, 'crash-secret');
+    const dir = context([
+      `FROM ${BASE} AS source`,
+      'RUN echo from-stage > /s',
+      `FROM ${BASE}`,
+      'COPY --from=source /s /s',
+      'RUN --mount=type=bind,from=source,target=/m --mount=type=secret,id=k --mount=type=cache,target=/c,id=kept sh -c "touch /c/kept; sleep 300"',
+    ]);
+    const client = spawn(
+      process.execPath,
+      [BERTH_BIN, '-H', `unix://${dirs.socket}`, 'build', '--secret', `id=k,src=${secret}`, dir],
+      { env: cleanEnv(), stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const clientExit = new Promise((resolve) => client.once('exit', resolve));
+    let out = '';
+    client.stdout?.on('data', (d) => {
+      out += d;
+    });
+    await waitFor(
+      () => out.includes('Running in') && out.includes('Step 5/5'),
+      'the long RUN to start',
+      60_000,
+    );
+    const runtimeDir = join(dirs.state, 'runtime');
+    // The step's container as the runtime keeps it: its process and cgroups.
+    let state: { pid: number; cgroupDirs?: string[] } | undefined;
+    await waitFor(() => {
+      for (const id of readdirSync(runtimeDir)) {
+        const file = join(runtimeDir, id, 'state.json');
+        if (existsSync(file)) state = JSON.parse(readFileSync(file, 'utf8'));
+      }
+      return state?.pid !== undefined && readdirSync(join(dirs.state, 'build-secrets')).length > 0;
+    }, "the step's container and its secret file");
+    // The RUN itself has started once it has touched its cache mount.
+    const cacheMounts = join(dirs.root, 'build', 'cache-mounts');
+    await waitFor(
+      () => readdirSync(cacheMounts).some((c) => existsSync(join(cacheMounts, c, '0', 'kept'))),
+      'the RUN to run',
+    );
+    const mountsUnder = (d: string) =>
+      readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[4] ?? '')
+        .filter((m) => m.startsWith(`${d}/`));
+    assert.ok(mountsUnder(dirs.root).length > 0, 'the build has mounts under the root');
+
+    await daemon.stop('SIGKILL');
+    await clientExit;
+    daemon = await TestDaemon.start({ root: dirs.root, state: dirs.state });
+    const st = state as { pid: number; cgroupDirs?: string[] };
+    await waitFor(() => !pidAlive(st.pid), "the step's process to be gone", 10_000);
+    for (const cg of st.cgroupDirs ?? []) assert.equal(existsSync(cg), false, `${cg} is removed`);
+    assert.deepEqual(mountsUnder(dirs.root), [], 'nothing is mounted under the root');
+    assert.deepEqual(readdirSync(join(dirs.root, 'build')), ['cache-mounts'], 'only the cache mounts stay');
+    assert.deepEqual(readdirSync(join(dirs.state, 'build-secrets')), [], 'no secret file is left');
+    assert.deepEqual(readdirSync(runtimeDir), [], 'the runtime keeps no container');
+    assert.match(
+      daemon.stderr,
+      /removing container [0-9a-f]{12} of no record \((creating|created|running)\), left by a crash/,
+    );
+    // And builds work again, the cache mount kept.
+    const next = context([`FROM ${BASE}`, 'RUN --mount=type=cache,target=/c,id=kept test -e /c/kept']);
+    await ok('build', next);
   });
 });

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { BerthError, fromErrno } from '../util/errors.ts';
 import { BERTH_VERSION } from './build-info.ts';
+import { buildScratchService } from './build-scratch.ts';
 import { containerEngine } from './container-service.ts';
 import type { DaemonConfig, DaemonContext, RouteModule, Service } from './daemon-context.ts';
 import { imageService } from './image-service.ts';
@@ -38,7 +39,7 @@ function composeDaemon(config: DaemonConfig, log: Logger, engineId: string): Com
   const stats = new SystemStats();
   const images = imageService(config, log);
   const containers = containerEngine(config, log, images);
-  const services: Service[] = [images, containers];
+  const services: Service[] = [images, containers, buildScratchService(config, log)];
   stats.provideImages(() => images.store.count());
   stats.provideStorageDriver(() => images.driverFacts());
   const context: DaemonContext = { config, log, stats, engineId, startedAt: new Date(), images, containers };

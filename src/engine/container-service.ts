@@ -599,6 +599,24 @@ export class ContainerService {
     // networks first: a restart that exited() schedules must not be torn down as a leftover
     await this.o.networks?.reconcile(running);
     for (const id of ended) await this.exited(id).catch((e: Error) => this.o.warn?.(e.message));
+    await this.removeOrphans();
+  }
+
+  /**
+   * Containers of berth's runtime with no record: a build step's RUN (the builder
+   * keeps no record) or a create cut short, left running or not by a crash of the
+   * daemon. Nothing would ever wait for, stop or delete them: they are killed and
+   * deleted, with their cgroups.
+   */
+  private async removeOrphans(): Promise<void> {
+    const known = new Set(this.store.list().map((r) => r.id));
+    for (const s of await this.o.runtime.berth.list().catch(() => [])) {
+      if (known.has(s.id)) continue;
+      this.o.warn?.(`removing container ${s.id.slice(0, 12)} of no record (${s.status}), left by a crash`);
+      await this.o.runtime.berth
+        .delete(s.id, { force: true })
+        .catch((e: Error) => this.o.warn?.(`removing container ${s.id.slice(0, 12)}: ${e.message}`));
+    }
   }
 
   /** Daemon shutdown: let go of the shims (containers keep running) and stop watching. */

@@ -45,9 +45,24 @@ export async function unmountRootfs(target: string): Promise<void> {
 }
 
 export async function isMountpoint(path: string): Promise<boolean> {
+  return (await mountpoints()).includes(path);
+}
+
+/** The mount points strictly under `dir`, deepest first (the order to unmount them in). */
+export async function mountpointsUnder(dir: string): Promise<string[]> {
+  const prefix = `${dir.replace(/\/+$/, '')}/`;
+  return (await mountpoints())
+    .filter((p) => p.startsWith(prefix))
+    .sort((a, b) => b.split('/').length - a.split('/').length);
+}
+
+async function mountpoints(): Promise<string[]> {
   const { readFile } = await import('node:fs/promises');
   const text = await readFile('/proc/self/mountinfo', 'utf8');
-  return text.split('\n').some((line) => unescapeMountPath(line.split(' ')[4] ?? '') === path);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => unescapeMountPath(line.split(' ')[4] ?? ''));
 }
 
 const unescapeMountPath = (s: string): string =>

@@ -29,7 +29,6 @@
 // of its own for the step, taken down after it. `networkmode` (`--network`) sets
 // what such steps get instead: `host` or `none` (`default` and `bridge` are the
 // bridge); other networks are refused.
-import { join } from 'node:path';
 import {
   BuildError,
   type BuildNetwork,
@@ -52,6 +51,7 @@ import { nativeBinaryPath } from '../../runtime/launch/native-binary.ts';
 import { defaultSeccompProfile } from '../../runtime/seccomp/default-profile.ts';
 import { asBerthError, BerthError, invalidArgument } from '../../util/errors.ts';
 import { parseFilterTime } from '../../util/time.ts';
+import { buildScratchDir, buildSecretsDir, cacheMountsDir } from '../build-scratch.ts';
 import type { DaemonContext, RouteModule } from '../daemon-context.ts';
 import { JsonMessageStream } from '../json-messages.ts';
 import type { RequestContext } from '../request-context.ts';
@@ -104,8 +104,7 @@ function secretSessions(daemon: DaemonContext): SecretSessions {
 }
 
 /** The daemon's cache mounts (RUN --mount=type=cache). */
-export const cacheMountsOf = (daemon: DaemonContext) =>
-  cacheMountsAt(join(daemon.config.root, 'build', 'cache-mounts'));
+export const cacheMountsOf = (daemon: DaemonContext) => cacheMountsAt(cacheMountsDir(daemon.config));
 
 /** The build's secrets, from the session its header names (taken: a session serves one build). */
 function buildSecrets(ctx: RequestContext, daemon: DaemonContext): BuildSecrets | undefined {
@@ -183,7 +182,7 @@ function buildParams(ctx: RequestContext) {
 async function build(ctx: RequestContext, daemon: DaemonContext): Promise<void> {
   const store = daemon.images.store;
   const cache = buildCacheOf(daemon.images.db);
-  const scratch = join(daemon.config.root, 'build');
+  const scratch = buildScratchDir(daemon.config);
   const upload = uploadBody(ctx.req);
   let contextDir: string;
   let secrets: BuildSecrets | undefined;
@@ -226,7 +225,7 @@ async function build(ctx: RequestContext, daemon: DaemonContext): Promise<void> 
           ensureImage(await distributionOf(daemon), store, reference, pull ? 'always' : 'missing'),
         cache,
         cacheMounts: cacheMountsOf(daemon),
-        secretsDir: join(daemon.config.state, 'build-secrets'),
+        secretsDir: buildSecretsDir(daemon.config),
       },
       {
         contextDir,

@@ -20,3 +20,4 @@ export {
 } from './builder.ts';
 export { extractContext } from './context-dir.ts';
 export type { BuildNetwork, BuildSandbox, RunEnvironment } from './run-step.ts';
+export { CACHE_MOUNTS_DIR, clearBuildScratch } from './scratch.ts';
