@@ -56,6 +56,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Digest, Digester } from '../oci/digest.ts';
 import { BerthError, errnoOf, fromErrno, invalidArgument, isBerthError } from '../util/errors.ts';
+import { BlobDigester } from './blob-digester.ts';
 import { type Compression, decompressStream } from './compression.ts';
 import {
   type MemberPath,
@@ -105,8 +106,9 @@ export async function applyLayer(source: Readable, target: string, opts: ApplyOp
   }
   const root = resolveTarget(target);
   const compression = opts.compression ?? 'auto';
-  // An uncompressed layer's two digests are one: hash it once.
-  const raw = compression === 'none' ? undefined : new Digester();
+  // An uncompressed layer's two digests are one: hash it once (BlobDigester, when detected).
+  const raw =
+    compression === 'none' ? undefined : compression === 'auto' ? new BlobDigester() : new Digester();
   const tar = new Digester();
   const applier = new LayerApplier(root, opts.whiteouts);
   const apply = async (src: AsyncIterable<Buffer>) => {
@@ -125,7 +127,7 @@ export async function applyLayer(source: Readable, target: string, opts: ApplyOp
   return {
     diffId,
     size: tar.size,
-    compressedDigest: raw ? raw.digest() : diffId,
+    compressedDigest: raw?.digest() ?? diffId,
     compressedSize: raw ? raw.size : tar.size,
   };
 }
