@@ -2,6 +2,11 @@
 // a chain already unpacked (by any image) is reused. Each layer is applied
 // into a fresh active snapshot, its diff ID checked, and only then committed
 // under its chain ID, so a refused or interrupted layer leaves no trace.
+//
+// A load unpacks a layer while it stores it (stageLayer): the archive names the
+// layer's place in a chain only later, or never before it. With overlay, a
+// layer's directory holds only its own changes, so it is unpacked onto no parent
+// and committed onto the right one once the chain is known.
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { applyLayer } from '../layer/index.ts';
@@ -14,12 +19,45 @@ import { chainIds } from './chain-id.ts';
 import type { ImageStore } from './image-store.ts';
 import type { Lease } from './lease.ts';
 
+/** A layer unpacked before its place in a chain was known: an active snapshot of no parent. */
+export interface StagedLayer {
+  key: string;
+  diffId: Digest;
+  size: number;
+}
+
+/**
+ * Unpack a layer stream into an active snapshot of no parent (overlay stores
+ * only), for unpackLayers to commit onto its parent later. Undefined when the
+ * stream is no layer, or a damaged one (the blob's own checks report that). It
+ * is fed by a tee (util/tee.ts): giving up destroys its stream, and the tee's
+ * other consumer goes on.
+ */
+export async function stageLayer(store: ImageStore, stream: Readable): Promise<StagedLayer | undefined> {
+  if (store.snapshots.driver !== 'overlay') {
+    stream.destroy();
+    return undefined;
+  }
+  const key = `${TRANSIENT_KEY_PREFIX}load-${randomUUID()}`;
+  try {
+    await store.snapshots.prepare(key);
+    const applied = await applyLayer(stream, store.snapshots.applyDir(key), { whiteouts: 'overlay' });
+    return { key, diffId: applied.diffId, size: applied.size };
+  } catch {
+    stream.destroy();
+    if (store.snapshots.stat(key)) await store.snapshots.remove(key).catch(() => undefined);
+    return undefined;
+  }
+}
+
 /** Unpack what is not unpacked yet; returns the uncompressed size of each layer. */
 export async function unpackLayers(
   store: ImageStore,
   layers: readonly Descriptor[],
   diffIds: readonly Digest[],
   lease: Lease,
+  /** Layers a load unpacked already, by blob digest; those used are taken out. */
+  staged?: Map<string, StagedLayer>,
 ): Promise<number[]> {
   const chain = chainIds(diffIds);
   const sizes: number[] = [];
@@ -46,6 +84,14 @@ export async function unpackLayers(
     if (!(await store.content.has(layer.digest))) {
       throw new BerthError('NotFound', `layer ${layer.digest} is not in the content store`);
     }
+    const ready = staged?.get(layer.digest);
+    if (ready && ready.diffId === diffIds[i]) {
+      staged?.delete(layer.digest);
+      await commitStaged(store, ready, chain[i], chain[i - 1]);
+      store.recordLayer(layer.digest, ready.diffId, ready.size);
+      sizes.push(ready.size);
+      continue;
+    }
     const applied = await unpackStream(
       store,
       store.content.read(layer.digest),
@@ -57,6 +103,23 @@ export async function unpackLayers(
     sizes.push(applied.size);
   }
   return sizes;
+}
+
+/** Commit a staged layer as `chainId` on top of `parent`; a chain unpacked meanwhile wins. */
+async function commitStaged(
+  store: ImageStore,
+  ready: StagedLayer,
+  chainId: Digest,
+  parent: Digest | undefined,
+): Promise<void> {
+  if (store.snapshots.stat(chainId)?.kind === 'committed') {
+    await store.snapshots.remove(ready.key);
+    return;
+  }
+  await store.snapshots.commit(chainId, ready.key, parent ? { parent } : {}).catch(async (err) => {
+    if (!isBerthError(err, 'AlreadyExists')) throw err;
+    await store.snapshots.remove(ready.key);
+  });
 }
 
 /**

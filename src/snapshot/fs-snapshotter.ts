@@ -150,13 +150,30 @@ export class FsSnapshotter implements Snapshotter {
     return this.fsDir(r.id);
   }
 
-  async commit(name: string, key: string): Promise<void> {
+  async commit(name: string, key: string, opts: { parent?: string } = {}): Promise<void> {
     const r = this.mustRow(key);
     if (r.kind !== 'active') throw new BerthError('FailedPrecondition', `snapshot ${key} is not active`);
     if (this.row(name)) throw new BerthError('AlreadyExists', `snapshot ${name} already exists`);
+    let parent = r.parent;
+    if (opts.parent !== undefined) {
+      // A vfs snapshot is a copy of its parent: it cannot change parents.
+      if (this.driver !== 'overlay')
+        throw new BerthError(
+          'FailedPrecondition',
+          `the ${this.driver} driver cannot commit onto another parent`,
+        );
+      if (this.row(opts.parent)?.kind !== 'committed')
+        throw new BerthError(
+          'FailedPrecondition',
+          `snapshot ${opts.parent} is not committed and cannot be a parent`,
+        );
+      parent = opts.parent;
+    }
     // The work directory is only for a mounted overlay; a committed layer needs none.
     if (this.driver === 'overlay') await rm(this.workDir(r.id), { recursive: true, force: true });
-    this.db.prepare("UPDATE snapshots SET name = ?, kind = 'committed' WHERE id = ?").run(name, r.id);
+    this.db
+      .prepare("UPDATE snapshots SET name = ?, kind = 'committed', parent = ? WHERE id = ?")
+      .run(name, parent, r.id);
   }
 
   async remove(name: string): Promise<void> {

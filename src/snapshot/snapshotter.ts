@@ -40,8 +40,14 @@ export interface Snapshotter {
   mounts(key: string): Promise<Mount[]>;
   /** The directory into which an active snapshot's changes are written directly (no mount needed). */
   applyDir(key: string): string;
-  /** Turn the active snapshot `key` into the committed snapshot `name`. */
-  commit(name: string, key: string): Promise<void>;
+  /**
+   * Turn the active snapshot `key` into the committed snapshot `name`. With
+   * `parent` (overlay only), it is committed on top of that committed snapshot
+   * instead of the one it was prepared on: an overlay layer's directory holds
+   * only its own changes, so a layer unpacked before its parent was known can
+   * still take its place in the chain.
+   */
+  commit(name: string, key: string, opts?: { parent?: string }): Promise<void>;
   /** Remove a snapshot; refused while another snapshot has it as parent. */
   remove(name: string): Promise<void>;
   stat(name: string): SnapshotInfo | undefined;

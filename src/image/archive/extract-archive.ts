@@ -5,6 +5,10 @@
 // remembered by its path, since in a docker-archive only manifest.json (which
 // may come last) says what the file is. The few top-level JSON documents that
 // describe the archive are kept in memory instead, with a size limit.
+//
+// With `stage`, a member large enough to be a layer worth it also streams to
+// `stage` as it is stored (the two at the pace of the slower), which unpacks it
+// if it is one (unpack.ts stageLayer): the load then has nothing left to read.
 import { randomUUID } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,7 +19,9 @@ import { decompressStream } from '../../layer/index.ts';
 import { algorithmOf, type Digest, Digester, isDigest } from '../../oci/digest.ts';
 import type { Compression } from '../../oci/media-types.ts';
 import { BerthError, isBerthError } from '../../util/errors.ts';
+import { tee } from '../../util/tee.ts';
 import type { Lease } from '../lease.ts';
+import type { StagedLayer } from '../unpack.ts';
 import { DOCKER_MANIFEST_FILE, REPOSITORIES_FILE } from './docker-manifest.ts';
 import { normalizeMemberPath, symlinkTarget } from './member-path.ts';
 import { HeadSniffer } from './sniff-compression.ts';
@@ -32,7 +38,20 @@ export interface ArchiveFile {
   size: number;
   /** What its first bytes say. */
   compression: Compression;
+  /** The layer `stage` unpacked from it, if it did. */
+  staged?: StagedLayer;
 }
+
+export interface ExtractOptions {
+  /**
+   * Unpack a member while it is stored; it must read its stream to the end
+   * whatever it finds, and it owns (removes, when unused) what it unpacked.
+   */
+  stage?: (body: Readable) => Promise<StagedLayer | undefined>;
+}
+
+/** Smaller members are not staged: unpacking them afterwards costs next to nothing. */
+const STAGE_MIN_BYTES = 64 * 1024;
 
 export interface ExtractedArchive {
   /** Regular files, by normalised member name, all committed to the content store. */
@@ -52,6 +71,7 @@ export async function extractArchive(
   content: ContentStore,
   source: Readable,
   lease: Lease,
+  opts: ExtractOptions = {},
 ): Promise<ExtractedArchive> {
   const out: ExtractedArchive = {
     files: new Map(),
@@ -110,7 +130,9 @@ export async function extractArchive(
           out.documents.set(name, await readDocument(body, name));
           return;
         }
-        out.files.set(name, await ingestMember(content, body, name, header.size ?? 0, lease));
+        const size = header.size ?? 0;
+        const stage = size >= STAGE_MIN_BYTES ? opts.stage : undefined;
+        out.files.set(name, await ingestMember(content, body, name, size, lease, stage));
         return;
       }
       default:
@@ -181,6 +203,7 @@ async function ingestMember(
   name: string,
   size: number,
   lease: Lease,
+  stage?: ExtractOptions['stage'],
 ): Promise<ArchiveFile> {
   const claimed = blobDigestOf(name);
   const sniffer = new HeadSniffer();
@@ -207,14 +230,25 @@ async function ingestMember(
   const flowing = pipeline(body, sniffer).catch((err) => {
     bodyError = err;
   });
+  const [toStore, toStage] = stage ? tee(sniffer, 2) : [sniffer];
+  const staging = toStage && stage ? stage(toStage) : Promise.resolve(undefined);
   try {
-    await ingest.write(sniffer);
+    const [, staged] = await Promise.all([ingest.write(toStore), staging]);
     await flowing;
     if (bodyError) throw unreadable(bodyError);
     const blob = await ingest.commit(want);
     lease.add(blob.digest);
-    return { path: name, digest: blob.digest, size: blob.size, compression: sniffer.compression() };
+    return {
+      path: name,
+      digest: blob.digest,
+      size: blob.size,
+      compression: sniffer.compression(),
+      ...(staged ? { staged } : {}),
+    };
   } catch (err) {
+    toStage?.destroy();
+    // The caller's stage keeps what it unpacked, and removes what the load does not use.
+    await staging.catch(() => undefined);
     body.destroy();
     await flowing;
     await ingest.abort().catch(() => undefined);

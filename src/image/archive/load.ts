@@ -4,11 +4,14 @@
 // unpack every layer (which checks each layer's diff ID); only then record the
 // images and their names. So a bad archive creates no image and no tag, and
 // what it left in the content store is unnamed garbage, collected at once.
+//
+// With overlay, each layer is unpacked while it is stored (unpack.ts stageLayer),
+// in one read of the archive; the unpack step then only commits it in place.
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../oci/digest.ts';
 import { familiarString, parseReference } from '../../oci/reference.ts';
 import type { ImageStore } from '../image-store.ts';
-import { unpackLayers } from '../unpack.ts';
+import { type StagedLayer, stageLayer, unpackLayers } from '../unpack.ts';
 import { extractArchive } from './extract-archive.ts';
 import { planLoad } from './load-plan.ts';
 
@@ -31,11 +34,21 @@ export async function loadArchive(
   const say = opts.onProgress ?? (() => {});
   const lease = store.leases.take();
   let failed = true;
+  /** Every layer unpacked ahead; those the images did not take are removed at the end. */
+  const staged: StagedLayer[] = [];
   try {
-    const archive = await extractArchive(store.content, source, lease);
+    const archive = await extractArchive(store.content, source, lease, {
+      stage: async (body) => {
+        const layer = await stageLayer(store, body);
+        if (layer) staged.push(layer);
+        return layer;
+      },
+    });
     const items = await planLoad(store, archive, lease);
+    const ready = new Map<string, StagedLayer>();
+    for (const f of archive.files.values()) if (f.staged) ready.set(f.digest, f.staged);
     for (const item of items) {
-      await unpackLayers(store, item.manifest.layers, item.config.rootfs.diff_ids, lease);
+      await unpackLayers(store, item.manifest.layers, item.config.rootfs.diff_ids, lease, ready);
     }
     const loaded: LoadedImage[] = [];
     for (const item of items) {
@@ -60,6 +73,9 @@ export async function loadArchive(
     failed = false;
     return { loaded };
   } finally {
+    for (const layer of staged) {
+      if (store.snapshots.stat(layer.key)) await store.snapshots.remove(layer.key).catch(() => undefined);
+    }
     lease.release();
     // Blobs and unpacked layers of a refused archive belong to nothing now.
     if (failed) await store.collectGarbage().catch(() => undefined);
