@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -339,9 +339,13 @@ describe('resumable ingests', () => {
     }
     const held = await store.ingest('commit-3');
     await held.write('in progress');
-    // A crash between making an ingest's directory and writing its ref leaves a nameless one.
+    // A crash between making an ingest's directory and writing its ref leaves a nameless one,
+    // here with the lock and the temporary lock file of a writer that died taking it.
     const nameless = ingestPaths(join(root, 'ingest'), 'never-named').dir;
     await mkdir(nameless);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    await writeFile(join(nameless, 'lock'), JSON.stringify({ pid: dead, nonce: 'n1' }));
+    await writeFile(join(nameless, 'lock.n2'), JSON.stringify({ pid: dead, nonce: 'n2' }));
     const removed = await store.discardIngests((ref) => ref.startsWith('pull-'));
     assert.deepEqual(removed.map((r) => [r.ref.startsWith('(unnamed') ? 'unnamed' : r.ref, r.bytes]).sort(), [
       ['import-1', 1000],

@@ -9,7 +9,18 @@
 // crash at any point leaves either no blob or a whole one: the blob name only
 // ever appears by rename of a verified, fsynced file.
 import { createHash, type Hash } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { algorithmOf, type Digest, type DigestAlgorithm } from '../oci/digest.ts';
@@ -53,9 +64,13 @@ export async function removeIngestDir(dir: string, what: string): Promise<boolea
     if (isBerthError(err, 'Conflict')) return false;
     throw err;
   }
-  await unlinkIfPresent(paths.data);
-  await unlinkIfPresent(paths.ref);
+  // Everything but the lock we hold: the data, the ref, and the temporary lock
+  // files (`lock.<nonce>`, `lock.takeover`) of a writer that died taking the lock.
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name !== 'lock') await unlinkIfPresent(join(dir, name));
+  }
   await lock.release();
+  // Not empty: a new ingest of this ref has begun meanwhile, and keeps it.
   await rmdir(paths.dir).catch(() => {});
   return true;
 }

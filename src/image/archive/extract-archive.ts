@@ -44,8 +44,9 @@ export interface ArchiveFile {
 
 export interface ExtractOptions {
   /**
-   * Unpack a member while it is stored; it must read its stream to the end
-   * whatever it finds, and it owns (removes, when unused) what it unpacked.
+   * Unpack a member while it is stored. It may give up on its stream (destroy
+   * it: the store side goes on), and it owns what it unpacked (removes it when
+   * the load does not use it).
    */
   stage?: (body: Readable) => Promise<StagedLayer | undefined>;
 }
