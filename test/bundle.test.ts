@@ -25,9 +25,11 @@ describe('the berth bundle', () => {
     const closure = [...staticClosure(join(REPO, 'dist', 'berth.mjs'))];
     assert.ok(closure.length > 1, `the entry imports its shared chunks: ${closure.join(', ')}`);
     const loaded = closure.map((f) => readFileSync(f, 'utf8')).join('\n');
-    // One string from each: the daemon's start-up log line, the YAML library of the registry's config.
+    // One string from each: the daemon's start-up log line, the YAML library of the registry's
+    // config, the builder's ONBUILD message.
     assert.equal(loaded.includes('API listening'), false, 'the daemon is not loaded at start');
     assert.equal(loaded.includes('YAMLParseError'), false, 'the registry config is not loaded at start');
+    assert.equal(loaded.includes('build trigger'), false, 'the builder is not loaded at start');
   });
 
   it('still runs the commands whose code is in chunks', async () => {

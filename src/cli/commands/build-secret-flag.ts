@@ -6,7 +6,8 @@
 // values are read here, on the client, and sent to the daemon in a request of
 // their own (see src/build/builder/build-secrets.ts), never in the context.
 import { readFile, stat } from 'node:fs/promises';
-import { MAX_SECRET_BYTES, type SecretUpload } from '../../build/index.ts';
+// The leaf modules, not the build folder's index: a client command must not load the builder.
+import { MAX_SECRET_BYTES, type SecretUpload } from '../../build/builder/build-secrets.ts';
 import { fromErrno, invalidArgument } from '../../util/errors.ts';
 
 export interface SecretSource {

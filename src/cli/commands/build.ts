@@ -20,7 +20,9 @@ import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { lstat, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { IgnoreMatcher, ignoreFileCandidates, parseDockerignore } from '../../build/dockerfile/index.ts';
+// The leaf modules, not the build folder's index: the client must not load the builder.
+import { IgnoreMatcher } from '../../build/dockerfile/dockerignore/matcher.ts';
+import { ignoreFileCandidates, parseDockerignore } from '../../build/dockerfile/dockerignore/read.ts';
 import { ItemBuilder, joinRel } from '../../layer/layer-items.ts';
 import { type LayerItem, tarStream } from '../../layer/tar-writer.ts';
 import { readDirSorted } from '../../layer/tree-scan.ts';

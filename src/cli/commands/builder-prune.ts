@@ -4,7 +4,7 @@
 // since, `--filter id=…` picks records; `--keep-storage 1GB` keeps that much of
 // the most recently used cache. The layers only the removed records held are
 // collected. Prints the removed records' IDs and the space reclaimed.
-import { parseRamInBytes } from '../../build/dockerfile/index.ts';
+import { parseRamInBytes } from '../../build/dockerfile/instructions/go-units.ts';
 import { invalidArgument } from '../../util/errors.ts';
 import type { Client } from '../client.ts';
 import { filtersParam } from '../client.ts';
