@@ -6,7 +6,7 @@
 // was not killed (and that build then takes the whole minute).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -156,6 +156,15 @@ describe('cancelling a build', { skip }, () => {
         .map((l) => l.split(' ')[4] ?? '')
         .filter((m) => m.startsWith(`${d}/`));
     assert.ok(mountsUnder(dirs.root).length > 0, 'the build has mounts under the root');
+    // The step's runtime spec holds its environment, secrets set with env= included: owner-only.
+    const specs = [
+      ...readdirSync(join(dirs.root, 'build'))
+        .filter((d) => d.startsWith('step-'))
+        .map((d) => join(dirs.root, 'build', d, 'config.json')),
+      ...readdirSync(runtimeDir).map((id) => join(runtimeDir, id, 'config.json')),
+    ];
+    assert.equal(specs.length, 2, specs.join(' '));
+    for (const spec of specs) assert.equal(statSync(spec).mode & 0o777, 0o600, spec);
 
     await daemon.stop('SIGKILL');
     await clientExit;

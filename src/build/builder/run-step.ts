@@ -116,7 +116,8 @@ export async function runInRootfs(env: RunEnvironment, step: StepRootfs, cmd: Ru
           }
         : {}),
     });
-    await writeFile(join(step.dir, 'config.json'), JSON.stringify(built.spec));
+    // Owner-only: the environment in it may hold secrets (RUN --mount=type=secret,env=).
+    await writeFile(join(step.dir, 'config.json'), JSON.stringify(built.spec), { mode: 0o600 });
     return await runContainer(env, id, step.dir, cmd);
   } finally {
     if (network) await network.detach(id).catch(() => {});

@@ -15,11 +15,10 @@ export const CACHE_MOUNTS_DIR = 'cache-mounts';
 /** Remove what builds cut short left in `scratch` and `secretsDir`; the names removed. */
 export async function clearBuildScratch(scratch: string, secretsDir: string): Promise<string[]> {
   const cacheMounts = join(scratch, CACHE_MOUNTS_DIR);
-  for (const m of await mountpointsUnder(scratch)) {
-    if (m === cacheMounts || m.startsWith(`${cacheMounts}/`)) continue;
-    await unmountRootfs(m);
-  }
-  const stuck = (await mountpointsUnder(scratch)).filter((m) => !m.startsWith(`${cacheMounts}/`));
+  const leftover = async () =>
+    (await mountpointsUnder(scratch)).filter((m) => m !== cacheMounts && !m.startsWith(`${cacheMounts}/`));
+  for (const m of await leftover()) await unmountRootfs(m);
+  const stuck = await leftover();
   // Removing a tree with a mount inside would delete through it.
   if (stuck.length)
     throw new BerthError('Internal', `cannot unmount ${stuck.join(', ')}, left by a build cut short`);

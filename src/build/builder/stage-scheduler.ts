@@ -29,7 +29,7 @@ export interface StageJob {
 }
 
 /** Why a stage stopped early: another stage failed, or the build was cancelled. */
-export class StageCancelled extends Error {
+class StageCancelled extends Error {
   constructor(cause: unknown) {
     super('cancelled: the build stopped', { cause });
   }
