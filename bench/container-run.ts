@@ -24,7 +24,7 @@
 // under the temporary directory, also on error and Ctrl-C.
 //
 //   node --import tsx bench/container-run.ts      (env: BENCH_RUNS, BENCH_IDLE)
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,10 +41,10 @@ import {
 } from '../test/helpers/berth.ts';
 import { busyboxMissing, makeBusyboxTarball } from '../test/helpers/busybox.ts';
 import { dockerdMissing, spawnDockerd } from '../test/helpers/registry-auth-dockerd.ts';
+import { checked, count, mean, Skip, table } from './cli-bench.ts';
 import { loadLine, median } from './harness.ts';
+import { allPids, childrenOf, cmdlineOf, commOf, mountsUnder, ppidOf, procField } from './proc.ts';
 
-const count = (name: string, fallback: number): number =>
-  Math.max(1, Number.parseInt(process.env[name] ?? '', 10) || fallback);
 const RUNS = count('BENCH_RUNS', 50);
 const IDLE = count('BENCH_IDLE', 50);
 const SETTLE_MS = 5_000;
@@ -66,48 +66,10 @@ interface Tool {
   stop(): Promise<void>;
 }
 
-class Skip extends Error {}
-
-// ---- /proc -------------------------------------------------------------------------------
-
-function procField(pid: number, file: 'status' | 'smaps_rollup', field: string): number | undefined {
-  try {
-    const m = readFileSync(`/proc/${pid}/${file}`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+)`, 'm'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Bytes. */
 const rssOf = (pid: number) => (procField(pid, 'status', 'VmRSS') ?? 0) * KIB;
 const anonOf = (pid: number) => (procField(pid, 'status', 'RssAnon') ?? 0) * KIB;
 const pssOf = (pid: number) => (procField(pid, 'smaps_rollup', 'Pss') ?? 0) * KIB;
-const ppidOf = (pid: number) => procField(pid, 'status', 'PPid');
-
-function commOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '?';
-  }
-}
-
-function cmdlineOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return '';
-  }
-}
-
-function allPids(): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number);
-}
-
-const childrenOf = (ppid: number) => allPids().filter((p) => ppidOf(p) === ppid);
 
 /** MemTotal - MemAvailable in bytes: the median of five samples 200 ms apart. */
 async function usedMemory(): Promise<{ used: number; samples: number[] }> {
@@ -121,23 +83,7 @@ async function usedMemory(): Promise<{ used: number; samples: number[] }> {
   return { used: median(samples)!, samples };
 }
 
-/** Mount points under `dir`, from /proc/self/mountinfo (octal escapes decoded). */
-function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) =>
-      l.split(' ')[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))),
-    )
-    .filter((p) => p === dir || p.startsWith(`${dir}/`));
-}
-
 // ---- the tools -----------------------------------------------------------------------------
-
-function checked(what: string, r: RunResult): string {
-  if (r.code !== 0) throw new Error(`${what}: exit ${r.code}\n${(r.stderr || r.stdout).trim()}`);
-  return r.stdout;
-}
 
 /** Remove every container the tool has (its root is ours alone). */
 async function removeAll(tool: Tool): Promise<void> {
@@ -267,8 +213,6 @@ async function startPodman(dir: string, tarball: string, onStarted: (t: Tool) =>
 
 // ---- measuring ---------------------------------------------------------------------------------
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
 async function timeRuns(tools: Tool[]): Promise<Map<string, number[]>> {
   const times = new Map<string, number[]>(tools.map((t) => [t.name, []]));
   const once = async (t: Tool): Promise<number> => {
@@ -375,18 +319,6 @@ async function idleMemory(tool: Tool): Promise<Idle> {
 }
 
 // ---- printing ------------------------------------------------------------------------------------
-
-function table(head: string[], rows: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-}
 
 /** ref / berth; a figure at or below zero (memory noise swamping the measurement) has no ratio. */
 const ratio = (ref: number | undefined, berth: number | undefined) =>

@@ -40,7 +40,7 @@
 //
 // bench/network-throughput.ts shares this file's daemons and cleanup (the exports below).
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -57,12 +57,11 @@ import {
 } from '../test/helpers/berth.ts';
 import { busyboxMissing, makeBusyboxTarball } from '../test/helpers/busybox.ts';
 import { dockerdMissing, spawnDockerd } from '../test/helpers/registry-auth-dockerd.ts';
+import { checked, count, mean, Skip, table } from './cli-bench.ts';
 import { loadLine, median } from './harness.ts';
+import { allPids, childrenOf, cmdlineOf, commOf, mountsUnder } from './proc.ts';
 
 export const IMAGE = 'busybox:bench';
-
-export const count = (name: string, fallback: number): number =>
-  Math.max(1, Number.parseInt(process.env[name] ?? '', 10) || fallback);
 
 /** A tool under test: its CLI bound to its private daemon. */
 export interface Tool {
@@ -74,31 +73,9 @@ export interface Tool {
   cli(args: readonly string[], timeoutMs?: number): Promise<RunResult>;
 }
 
-/** A tool that cannot run here for a reason that is not a failure (not installed, not root, not asked for). */
-export class Skip extends Error {}
-
-export function checked(what: string, r: RunResult): string {
-  if (r.code !== 0) throw new Error(`${what}: exit ${r.code}\n${(r.stderr || r.stdout).trim()}`);
-  return r.stdout;
-}
-
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
 /** a / b as "1.23x"; "—" when either is missing or not above zero (noise). */
 export const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined || a <= 0 || b <= 0 ? '—' : `${(a / b).toFixed(2)}x`;
-
-export function table(head: string[], rows: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-}
 
 // ---- cleanup: a stack of undo steps, run last-registered first, once ---------------------
 
@@ -124,49 +101,7 @@ export function cleanup(): Promise<void> {
 /** Whether Ctrl-C or SIGTERM arrived: loops stop, failures after it are expected. */
 export const interrupted = (): boolean => stopping;
 
-// ---- /proc and the host's network state -----------------------------------------------------
-
-function allPids(): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number);
-}
-
-export function cmdlineOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return '';
-  }
-}
-
-export function commOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '?';
-  }
-}
-
-function ppidOf(pid: number): number | undefined {
-  try {
-    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^PPid:\s+(\d+)/m);
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Mount points under `dir`, from /proc/self/mountinfo (octal escapes decoded). */
-function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) =>
-      l.split(' ')[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))),
-    )
-    .filter((p) => p === dir || p.startsWith(`${dir}/`));
-}
+// ---- the host's network state -----------------------------------------------------------------
 
 const linkExists = (name: string) => existsSync(`/sys/class/net/${name}`);
 
@@ -460,7 +395,7 @@ async function startDocker(dir: string, tarball: string): Promise<Tool> {
   onCleanup('dockerd', async () => {
     if (pidAlive(pid))
       await removeAll(tool).catch((err: Error) => console.error(`   docker: ${err.message}`));
-    const children = allPids().filter((p) => ppidOf(p) === pid);
+    const children = childrenOf(pid);
     await stopPid(pid);
     // dockerd stops the containerd and docker-proxy processes it started; if it was killed instead, they stay.
     for (const p of children) await stopPid(p);

@@ -44,19 +44,10 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { checked, count, table } from './cli-bench.ts';
 import { median } from './harness.ts';
-import {
-  checked,
-  cmdlineOf,
-  commOf,
-  count,
-  IMAGE,
-  interrupted,
-  ratio,
-  runBench,
-  type Tool,
-  table,
-} from './network-run.ts';
+import { IMAGE, interrupted, ratio, runBench, type Tool } from './network-run.ts';
+import { cmdlineOf, commOf } from './proc.ts';
 
 const MIB = 1024 * 1024;
 const BYTES = Math.ceil(count('BENCH_BYTES', 1024 * MIB) / MIB) * MIB;

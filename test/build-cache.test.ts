@@ -82,11 +82,7 @@ describe('berth build cache', { skip }, () => {
     dir = context({ Dockerfile: DOCKERFILE, 'app/a.txt': 'a\n', 'app/b.txt': 'b\n' });
   });
   after(async () => {
-    if (daemon) {
-      const ids = (await berth(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await berth(['rm', '-f', ...ids]);
-      await daemon.stop();
-    }
+    await daemon?.removeContainersAndStop();
     rmSync(work, { recursive: true, force: true });
     await dirs?.cleanup();
   });

@@ -39,11 +39,7 @@ describe('berth build', { skip }, () => {
     await ok('import', makeBusyboxTarball(work, join(work, 'busybox.tar')), BASE);
   });
   after(async () => {
-    if (daemon) {
-      const ids = (await berth(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await berth(['rm', '-f', ...ids]);
-      await daemon.stop();
-    }
+    await daemon?.removeContainersAndStop();
     rmSync(work, { recursive: true, force: true });
     await dirs?.cleanup();
   });

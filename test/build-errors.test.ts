@@ -52,11 +52,7 @@ describe('berth build: bad inputs', { skip }, () => {
     assert.equal(w.code, 0, w.stderr);
   });
   after(async () => {
-    if (daemon) {
-      const ids = (await berth(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await berth(['rm', '-f', ...ids]);
-      await daemon.stop();
-    }
+    await daemon?.removeContainersAndStop();
     if (work) rmSync(work, { recursive: true, force: true });
     await dirs?.cleanup();
   });

@@ -107,11 +107,7 @@ describe('RUN --mount, build secrets and RUN --network', { skip }, () => {
     await ok(['import', makeBusyboxTarball(work, join(work, 'busybox.tar')), BASE]);
   });
   after(async () => {
-    if (daemon) {
-      const ids = (await berth(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await berth(['rm', '-f', ...ids]);
-      await daemon.stop();
-    }
+    await daemon?.removeContainersAndStop();
     if (bridge) {
       if ((await run(tool('ip') as string, ['link', 'show', bridge], { env: cleanEnv() })).code === 0)
         await host('ip', 'link', 'del', bridge);

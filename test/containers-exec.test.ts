@@ -88,11 +88,7 @@ describe('berth exec, attach, top, stats and health checks', { skip }, () => {
     await ok('run', '-d', '--name', 'box', IMAGE, 'sleep', '1000');
   });
   after(async () => {
-    if (daemon) {
-      const ids = (await berth(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await berth(['rm', '-f', ...ids]);
-      await daemon.stop();
-    }
+    await daemon?.removeContainersAndStop();
     rmSync(work, { recursive: true, force: true });
     await dirs?.cleanup();
   });

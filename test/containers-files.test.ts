@@ -94,11 +94,7 @@ describe("a container's files: diff, commit, export, cp", { skip }, () => {
     );
   });
   after(async () => {
-    if (daemon) {
-      const ids = (await berth(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await berth(['rm', '-f', ...ids]);
-      await daemon.stop();
-    }
+    await daemon?.removeContainersAndStop();
     rmSync(work, { recursive: true, force: true });
     await dirs?.cleanup();
   });

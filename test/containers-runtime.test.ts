@@ -63,11 +63,7 @@ describe('containers on an OCI runtime command (--runtime)', { skip }, () => {
     await ok('import', tarball, IMAGE);
   });
   after(async () => {
-    if (daemon) {
-      const ids = (await berth(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await berth(['rm', '-f', ...ids]);
-      await daemon.stop();
-    }
+    await daemon?.removeContainersAndStop();
     rmSync(work, { recursive: true, force: true });
     await dirs?.cleanup();
   });

@@ -41,7 +41,7 @@ export const ingestPaths = (ingestDir: string, ref: string) =>
   ingestDirPaths(join(ingestDir, ingestKey(ref)));
 
 /** The files of the ingest in `dir`. */
-export const ingestDirPaths = (dir: string) => ({
+const ingestDirPaths = (dir: string) => ({
   dir,
   data: join(dir, 'data'),
   ref: join(dir, 'ref'),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ErrorCode, isBerthError } from '../util/errors.ts';
+import { refused } from '../../test/helpers/errors.ts';
 import { parseSubnet } from './ipv4.ts';
 import {
   BRIDGE_NAME_OPTION,
@@ -42,14 +42,6 @@ function create(
 ) {
   return networkRecordFromRequest(req, { id: ID, existing: [...builtins, ...others], routes, now: NOW });
 }
-
-const refused =
-  (code: ErrorCode, ...words: string[]) =>
-  (err: unknown) => {
-    assert.ok(isBerthError(err, code), `want ${code}, got ${String(err)}`);
-    for (const w of words) assert.ok(err.message.includes(w), `"${err.message}" should mention ${w}`);
-    return true;
-  };
 
 describe('networkRecordFromRequest: defaults', () => {
   it("gives a bare request Docker's defaults: a free /16, its first address as gateway, bridge br-<id12>", () => {

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
-import { type ErrorCode, isBerthError } from '../util/errors.ts';
+import { refused } from '../../test/helpers/errors.ts';
 import { type Db, openDatabase } from '../util/sqlite.ts';
 import { setOwnerRules } from './firewall.ts';
 import { BRIDGE_NAME_OPTION } from './network-create.ts';
@@ -100,14 +100,6 @@ const mounted = (path: string) =>
   readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .some((l) => l.split(' ')[4] === path);
-
-const refused =
-  (code: ErrorCode, ...words: string[]) =>
-  (err: unknown) => {
-    assert.ok(isBerthError(err, code), `want ${code}, got ${String(err)}`);
-    for (const w of words) assert.ok(err.message.includes(w), `"${err.message}" should mention ${w}`);
-    return true;
-  };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,20 +2,12 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { type ErrorCode, isBerthError } from '../util/errors.ts';
+import { refused } from '../../test/helpers/errors.ts';
 import { type HeldPort, holdPort } from './port-reservations.ts';
 
 const LOCALHOST = '127.0.0.1';
 /** Fails a test that would otherwise wait forever; never an assertion on time. */
 const GIVE_UP_MS = 15_000;
-
-const refused =
-  (code: ErrorCode, ...words: string[]) =>
-  (err: unknown) => {
-    assert.ok(isBerthError(err, code), `want ${code}, got ${String(err)}`);
-    for (const w of words) assert.ok(err.message.includes(w), `"${err.message}" should mention ${w}`);
-    return true;
-  };
 
 function listen(port: number, host = LOCALHOST): Promise<Server> {
   return new Promise((resolve, reject) => {

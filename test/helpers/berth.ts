@@ -278,6 +278,15 @@ export class TestDaemon {
     return daemon;
   }
 
+  /** Remove every container (their shims and mounts would outlive the test), then stop. */
+  async removeContainersAndStop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const berth = (args: string[]) =>
+      runBerth(['-H', `unix://${this.socket}`, ...args], {}, { timeoutMs: 120_000 });
+    const ids = (await berth(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+    if (ids.length) await berth(['rm', '-f', ...ids]);
+    return this.stop();
+  }
+
   /** Signal the daemon and wait for its exit. */
   async stop(
     signal: NodeJS.Signals = 'SIGTERM',

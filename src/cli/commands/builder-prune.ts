@@ -10,6 +10,7 @@ import type { Client } from '../client.ts';
 import { filtersParam } from '../client.ts';
 import { defineCommand } from '../command.ts';
 import { humanSizeDigits } from './image-format.ts';
+import { pruneOptions } from './prune-options.ts';
 import { confirm } from './terminal.ts';
 
 const ALL_WARNING = 'WARNING! This will remove all build cache. Are you sure you want to continue?';
@@ -46,13 +47,7 @@ export const builderPruneCommand = defineCommand({
   args: { max: 0 },
   options: {
     all: { type: 'boolean', short: 'a', help: 'Remove all unused build cache, not just dangling ones' },
-    filter: {
-      type: 'string',
-      multiple: true,
-      valueName: 'filter',
-      help: "Provide filter values (e.g. 'until=24h')",
-    },
-    force: { type: 'boolean', short: 'f', help: 'Do not prompt for confirmation' },
+    ...pruneOptions('until=24h'),
     'keep-storage': { type: 'string', valueName: 'bytes', help: 'Amount of disk space to keep for cache' },
   },
   async run(ctx) {

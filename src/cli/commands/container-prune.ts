@@ -4,6 +4,7 @@
 import { filtersParam } from '../client.ts';
 import { defineCommand } from '../command.ts';
 import { humanSizeDigits } from './image-format.ts';
+import { pruneOptions } from './prune-options.ts';
 import { confirm } from './terminal.ts';
 
 const WARNING = 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue?';
@@ -26,13 +27,7 @@ export const containerPruneCommand = defineCommand({
   usage: '[OPTIONS]',
   args: { max: 0 },
   options: {
-    filter: {
-      type: 'string',
-      multiple: true,
-      valueName: 'filter',
-      help: "Provide filter values (e.g. 'until=<timestamp>')",
-    },
-    force: { type: 'boolean', short: 'f', help: 'Do not prompt for confirmation' },
+    ...pruneOptions('until=<timestamp>'),
   },
   async run(ctx) {
     const filters = filtersParam(ctx.options.filter);

@@ -1,10 +1,9 @@
 // `berth history IMAGE` (`image history`): the steps that made an image, newest
 // first, as `docker history` shows them.
 import { defineCommand } from '../command.ts';
-import { formatList } from '../output/format.ts';
+import { formatList, LIST_FORMAT_OPTION } from '../output/format.ts';
 import { timeAgo } from '../output/units.ts';
 import { ellipsis, humanSizeDigits, imagePath, rfc3339, truncateId } from './image-format.ts';
-import { LIST_FORMAT_HELP } from './images.ts';
 
 interface HistoryItem {
   Id: string;
@@ -49,7 +48,7 @@ export const historyCommand = defineCommand({
   usage: '[OPTIONS] IMAGE',
   args: { min: 1, max: 1 },
   options: {
-    format: { type: 'string', valueName: 'string', help: LIST_FORMAT_HELP },
+    format: LIST_FORMAT_OPTION,
     human: {
       type: 'boolean',
       short: 'H',

@@ -4,6 +4,7 @@
 import { filtersParam } from '../client.ts';
 import { defineCommand } from '../command.ts';
 import { humanSizeDigits } from './image-format.ts';
+import { pruneOptions } from './prune-options.ts';
 import { confirm } from './terminal.ts';
 
 const ALL_WARNING =
@@ -22,13 +23,7 @@ export const imagePruneCommand = defineCommand({
   args: { max: 0 },
   options: {
     all: { type: 'boolean', short: 'a', help: 'Remove all unused images, not just dangling ones' },
-    filter: {
-      type: 'string',
-      multiple: true,
-      valueName: 'filter',
-      help: "Provide filter values (e.g. 'until=<timestamp>')",
-    },
-    force: { type: 'boolean', short: 'f', help: 'Do not prompt for confirmation' },
+    ...pruneOptions('until=<timestamp>'),
   },
   async run(ctx) {
     const all = ctx.options.all ?? false;

@@ -2,14 +2,11 @@
 // `docker images` lists them. A REPOSITORY[:TAG] argument is a reference filter.
 import { filtersParam } from '../client.ts';
 import { defineCommand } from '../command.ts';
-import { formatList } from '../output/format.ts';
+import { formatList, LIST_FORMAT_OPTION } from '../output/format.ts';
 import { IMAGE_HEADERS, type ImageSummary, imageRows } from './image-format.ts';
 
 export const IMAGES_TABLE = '{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
 const IMAGES_TABLE_DIGESTS = '{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
-
-export const LIST_FORMAT_HELP =
-  "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template";
 
 /** The format to render with, as Docker picks it from --format, -q and --digests. */
 function chooseFormat(format: string | undefined, quiet: boolean, digests: boolean): string {
@@ -39,7 +36,7 @@ export const imagesCommand = defineCommand({
       valueName: 'filter',
       help: 'Filter output based on conditions provided',
     },
-    format: { type: 'string', valueName: 'string', help: LIST_FORMAT_HELP },
+    format: LIST_FORMAT_OPTION,
     'no-trunc': { type: 'boolean', help: "Don't truncate output" },
     quiet: { type: 'boolean', short: 'q', help: 'Only show image IDs' },
   },

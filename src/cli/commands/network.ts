@@ -20,8 +20,9 @@ import {
   type NetworkPruneReport,
   networkRow,
 } from '../network/index.ts';
-import { formatList } from '../output/format.ts';
+import { formatList, LIST_FORMAT_OPTION } from '../output/format.ts';
 import { INSPECT_FORMAT_OPTION, printInspected } from './inspect.ts';
+import { pruneOptions } from './prune-options.ts';
 import { confirm } from './terminal.ts';
 import { naturalCompare } from './volume.ts';
 
@@ -109,11 +110,7 @@ export const networkLsCommand = defineCommand({
       valueName: 'filter',
       help: "Provide filter values (e.g. 'driver=bridge')",
     },
-    format: {
-      type: 'string',
-      valueName: 'string',
-      help: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template",
-    },
+    format: LIST_FORMAT_OPTION,
     'no-trunc': { type: 'boolean', help: 'Do not truncate the output' },
     quiet: { type: 'boolean', short: 'q', help: 'Only display network IDs' },
   },
@@ -251,13 +248,7 @@ export const networkPruneCommand = defineCommand({
   usage: '[OPTIONS]',
   args: { max: 0 },
   options: {
-    filter: {
-      type: 'string',
-      multiple: true,
-      valueName: 'filter',
-      help: "Provide filter values (e.g. 'until=<timestamp>')",
-    },
-    force: { type: 'boolean', short: 'f', help: 'Do not prompt for confirmation' },
+    ...pruneOptions('until=<timestamp>'),
   },
   async run(ctx) {
     const filters = filtersParam(ctx.options.filter);

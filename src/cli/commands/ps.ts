@@ -2,6 +2,7 @@
 // renders it (cli/container/ps-format.ts): table, -q, --format, --no-trunc, -s.
 import { defineCommand } from '../command.ts';
 import { type ContainerSummary, psFiltersParam, psQuery, renderPs } from '../container/index.ts';
+import { LIST_FORMAT_OPTION } from '../output/format.ts';
 
 export const psCommand = defineCommand({
   name: 'ps',
@@ -19,11 +20,7 @@ export const psCommand = defineCommand({
       valueName: 'filter',
       help: 'Filter output based on conditions provided',
     },
-    format: {
-      type: 'string',
-      valueName: 'string',
-      help: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template",
-    },
+    format: LIST_FORMAT_OPTION,
     last: {
       type: 'string',
       short: 'n',

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Client } from '../client.ts';
 import { isDaemonError, readJsonLines } from '../client.ts';
 import { defineCommand } from '../command.ts';
-import { formatList } from '../output/format.ts';
+import { formatList, LIST_FORMAT_OPTION } from '../output/format.ts';
 import { bytesSize, humanSize } from '../output/units.ts';
 
 interface CpuStats {
@@ -136,11 +136,7 @@ export const statsCommand = defineCommand({
   usage: '[OPTIONS] [CONTAINER...]',
   options: {
     all: { type: 'boolean', short: 'a', help: 'Show all containers (default shows just running)' },
-    format: {
-      type: 'string',
-      valueName: 'string',
-      help: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template",
-    },
+    format: LIST_FORMAT_OPTION,
     'no-stream': { type: 'boolean', help: 'Disable streaming stats and only pull the first result' },
     'no-trunc': { type: 'boolean', help: "Don't truncate output" },
   },

@@ -4,7 +4,7 @@
 import { defineCommand } from '../command.ts';
 import { goJson } from '../container/go-values.ts';
 import { type ContainerSummary, psRow } from '../container/ps-format.ts';
-import { formatList } from '../output/format.ts';
+import { formatList, LIST_FORMAT_OPTION } from '../output/format.ts';
 import { alignTabbed } from '../output/table.ts';
 import { Template } from '../output/template.ts';
 import { humanSize, timeAgo } from '../output/units.ts';
@@ -191,11 +191,7 @@ export const systemDfCommand = defineCommand({
   usage: '[OPTIONS]',
   args: { max: 0 },
   options: {
-    format: {
-      type: 'string',
-      valueName: 'string',
-      help: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template",
-    },
+    format: LIST_FORMAT_OPTION,
     verbose: { type: 'boolean', short: 'v', help: 'Show detailed information on space usage' },
   },
   async run(ctx) {

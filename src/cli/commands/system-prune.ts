@@ -11,6 +11,7 @@ import { deletedNetworksText, type NetworkPruneReport } from '../network/index.t
 import { deletedBuildCacheText, requestBuildCachePrune } from './builder-prune.ts';
 import { type ContainerPruneReport, deletedContainersText } from './container-prune.ts';
 import { humanSizeDigits } from './image-format.ts';
+import { pruneOptions } from './prune-options.ts';
 import { confirm } from './terminal.ts';
 import { deletedVolumesText, naturalCompare, type VolumePruneReport } from './volume.ts';
 
@@ -52,13 +53,7 @@ export const systemPruneCommand = defineCommand({
   args: { max: 0 },
   options: {
     all: { type: 'boolean', short: 'a', help: 'Remove all unused images not just dangling ones' },
-    filter: {
-      type: 'string',
-      multiple: true,
-      valueName: 'filter',
-      help: "Provide filter values (e.g. 'label=<key>=<value>')",
-    },
-    force: { type: 'boolean', short: 'f', help: 'Do not prompt for confirmation' },
+    ...pruneOptions('label=<key>=<value>'),
     volumes: { type: 'boolean', help: 'Prune anonymous volumes' },
   },
   async run(ctx) {

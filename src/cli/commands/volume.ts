@@ -6,9 +6,10 @@
 import { invalidArgument } from '../../util/errors.ts';
 import { filtersParam, isDaemonError } from '../client.ts';
 import { defineCommand } from '../command.ts';
-import { formatList } from '../output/format.ts';
+import { formatList, LIST_FORMAT_OPTION } from '../output/format.ts';
 import { humanSizeDigits } from './image-format.ts';
 import { INSPECT_FORMAT_OPTION, printInspected } from './inspect.ts';
+import { pruneOptions } from './prune-options.ts';
 import { confirm } from './terminal.ts';
 
 /** A volume of the Engine API, as GET /volumes and /system/df give it. */
@@ -161,11 +162,7 @@ export const volumeLsCommand = defineCommand({
       valueName: 'filter',
       help: "Provide filter values (e.g. 'dangling=true')",
     },
-    format: {
-      type: 'string',
-      valueName: 'string',
-      help: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template",
-    },
+    format: LIST_FORMAT_OPTION,
     quiet: { type: 'boolean', short: 'q', help: 'Only display volume names' },
   },
   async run(ctx) {
@@ -258,13 +255,7 @@ export const volumePruneCommand = defineCommand({
   args: { max: 0 },
   options: {
     all: { type: 'boolean', short: 'a', help: 'Remove all unused volumes, not just anonymous ones' },
-    filter: {
-      type: 'string',
-      multiple: true,
-      valueName: 'filter',
-      help: "Provide filter values (e.g. 'label=<label>')",
-    },
-    force: { type: 'boolean', short: 'f', help: 'Do not prompt for confirmation' },
+    ...pruneOptions('label=<label>'),
   },
   async run(ctx) {
     const filters = [...(ctx.options.filter ?? [])];

@@ -9,6 +9,13 @@ const TABLE_PREFIX = 'table';
 /** Docker lets a shell-quoted format spell tabs and newlines as `\t` and `\n`. */
 const unescapeFormat = (s: string): string => s.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
 
+/** `--format` of a listing command, with Docker's help text. */
+export const LIST_FORMAT_OPTION = {
+  type: 'string',
+  valueName: 'string',
+  help: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template",
+} as const;
+
 export interface ListFormat {
   /** The user's `--format`, if any. */
   readonly format?: string;

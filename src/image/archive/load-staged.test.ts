@@ -6,7 +6,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -57,7 +65,7 @@ describe('loadArchive on overlay: layers unpacked as they are stored', { skip },
     const configBytes = Buffer.from(JSON.stringify(config));
     // A docker-archive as skopeo writes it: the layers first, manifest.json last.
     const dir = join(work, 'archive');
-    execFileSync('mkdir', ['-p', dir]);
+    mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `${hex(digestOf(base))}.tar`), base);
     writeFileSync(join(dir, `${hex(digestOf(top))}.tar`), top);
     writeFileSync(join(dir, `${hex(digestOf(configBytes))}.json`), configBytes);
@@ -99,7 +107,7 @@ describe('loadArchive on overlay: layers unpacked as they are stored', { skip },
     // The image as a container would see it.
     await store.snapshots.view('test-view', c1);
     const mnt = join(work, 'mnt');
-    execFileSync('mkdir', ['-p', mnt]);
+    mkdirSync(mnt, { recursive: true });
     const [m] = await store.snapshots.mounts('test-view');
     execFileSync('mount', [
       '-t',
